@@ -1,0 +1,81 @@
+"""The Starlette application: lifespan (the pool), routes and middleware."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any, TypedDict
+
+import asyncpg
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from strawberry.asgi import GraphQL
+
+from api.database import PoolInit, create_pool
+from api.middleware import RequestIdMiddleware
+from api.settings import Settings
+from schema.build import build_schema
+from schema.context import Context, new_context
+
+READY_TIMEOUT_S = 2.0
+
+
+class State(TypedDict):
+    pool: asyncpg.Pool
+
+
+class DetenteGraphQL(GraphQL[Context, None]):
+    async def get_context(self, request: Any, response: Any) -> Context:
+        return new_context(request.state.pool, request.state.request_id)
+
+
+async def health(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def ready(request: Request) -> Response:
+    pool: asyncpg.Pool = request.state.pool
+    try:
+        async with asyncio.timeout(READY_TIMEOUT_S):
+            await pool.fetchval("select 1")
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
+        return JSONResponse(
+            {"status": "unavailable", "reason": "the database does not answer"}, status_code=503
+        )
+    return JSONResponse({"status": "ready"})
+
+
+def create_app(settings: Settings, database_url: str, pool_init: PoolInit | None = None) -> Starlette:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[State]:
+        pool = await create_pool(database_url, settings, pool_init)
+        try:
+            yield {"pool": pool}
+        finally:
+            await pool.close()
+
+    graphql = DetenteGraphQL(build_schema(), graphql_ide="graphiql")
+    return Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/health", health),
+            Route("/ready", ready),
+        ],
+        middleware=[
+            Middleware(RequestIdMiddleware),
+            Middleware(
+                CORSMiddleware,
+                allow_origins=settings.cors_origins,
+                allow_methods=["GET", "POST", "OPTIONS"],
+                allow_headers=["*"],
+                expose_headers=["x-request-id", "etag"],
+                max_age=86400,
+            ),
+        ],
+        lifespan=lifespan,
+    )

@@ -1,0 +1,161 @@
+"""The `detente` command: serve, db migrate, db seed [PATH], schema export."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+import asyncpg
+
+from api.logs import configure_logging
+from api.settings import Settings
+
+logger = logging.getLogger("detente.cli")
+
+
+def _service_url(server_url: str, settings: Settings) -> str:
+    """With DATABASE_URL, use it as given; the embedded server gets a `detente` database."""
+    from api.database import SERVICE_DATABASE, ensure_database, with_database
+
+    if settings.database_url:
+        return server_url
+    asyncio.run(ensure_database(server_url, SERVICE_DATABASE))
+    return with_database(server_url, SERVICE_DATABASE)
+
+
+def serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from api.app import create_app
+    from api.database import database_server, prepare
+
+    with database_server(settings) as server_url:
+        url = _service_url(server_url, settings)
+        asyncio.run(prepare(url, settings.seeds_dir))
+        app = create_app(settings, url)
+        logger.info("serving", extra={"url": f"http://{settings.host}:{settings.port}/graphql"})
+        config = uvicorn.Config(
+            app, host=settings.host, port=settings.port, log_config=None, access_log=False
+        )
+        uvicorn.Server(config).run()
+    return 0
+
+
+def db_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    from api.database import database_server
+    from db.migrate import migrate
+
+    async def run(url: str) -> list[str]:
+        conn = await asyncpg.connect(url)
+        try:
+            return await migrate(conn)
+        finally:
+            await conn.close()
+
+    with database_server(settings) as server_url:
+        applied = asyncio.run(run(_service_url(server_url, settings)))
+    print("applied: " + ", ".join(applied) if applied else "up to date")
+    return 0
+
+
+def db_seed(settings: Settings, args: argparse.Namespace) -> int:
+    from api.database import database_server
+    from db.migrate import migrate
+    from db.seed import load_seeds
+
+    path = Path(args.path) if args.path else settings.seeds_dir
+
+    async def run(url: str) -> None:
+        conn = await asyncpg.connect(url)
+        try:
+            await migrate(conn)
+            report = await load_seeds(conn, path, force=args.force)
+        finally:
+            await conn.close()
+        if report.skipped:
+            print(f"release {report.release_version}: unchanged since the last load")
+        elif not report.changed:
+            print(f"release {report.release_version}: no changes")
+        else:
+            for table, counts in sorted(report.changes.items()):
+                print(f"{table}: " + ", ".join(f"{n} {what}" for what, n in counts.items() if n))
+
+    with database_server(settings) as server_url:
+        asyncio.run(run(_service_url(server_url, settings)))
+    return 0
+
+
+def schema_export(settings: Settings, args: argparse.Namespace) -> int:
+    from schema.build import SDL_PATH, export_sdl
+
+    target = Path(args.output) if args.output else SDL_PATH
+    target.write_text(export_sdl(), encoding="utf-8")
+    print(f"wrote {target}")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="detente", description="Détente: US–China relations in AI, as a GraphQL API."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    p = commands.add_parser(
+        "serve",
+        help="migrate, load seeds and serve the API",
+        description="Apply migrations, load seeds/ and serve GraphQL on HOST:PORT "
+        "(an embedded Postgres when DATABASE_URL is unset).",
+    )
+    p.set_defaults(handler=serve)
+
+    db = commands.add_parser("db", help="database commands", description="Database commands.")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    p = db_commands.add_parser(
+        "migrate",
+        help="apply pending migrations",
+        description="Apply pending db/migrations/*.sql files, each in one transaction.",
+    )
+    p.set_defaults(handler=db_migrate)
+    p = db_commands.add_parser(
+        "seed",
+        help="validate and load a seeds folder",
+        description="Validate a seeds folder and upsert it by slug in one transaction; records "
+        "no longer in the files are deleted. Nothing is written if any file is invalid.",
+    )
+    p.add_argument("path", nargs="?", help="seeds folder (default: the project's seeds/)")
+    p.add_argument("--force", action="store_true", help="load even if unchanged since last load")
+    p.set_defaults(handler=db_seed)
+
+    sch = commands.add_parser("schema", help="schema commands", description="Schema commands.")
+    sch_commands = sch.add_subparsers(dest="schema_command", required=True)
+    p = sch_commands.add_parser(
+        "export",
+        help="write the GraphQL SDL",
+        description="Write the SDL of the schema as the code defines it (default: schema/schema.graphql).",
+    )
+    p.add_argument("--output", help="where to write it")
+    p.set_defaults(handler=schema_export)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = Settings()
+    configure_logging(settings.log_level)
+    from db.migrate import MigrationError
+    from db.seed import SeedError
+
+    try:
+        return int(args.handler(settings, args))
+    except (SeedError, MigrationError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

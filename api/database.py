@@ -1,0 +1,98 @@
+"""Connecting to Postgres: URLs, creating the service database, the pool, migrate + seed."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+
+from api.embedded import embedded_postgres
+from api.settings import Settings
+from db.migrate import migrate
+from db.seed import SeedReport, load_seeds
+
+logger = logging.getLogger("detente.database")
+SERVICE_DATABASE = "detente"
+
+
+def with_database(url: str, database: str) -> str:
+    """The same server URL, naming another database."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{database}"))
+
+
+def database_name(url: str) -> str:
+    return urlsplit(url).path.lstrip("/")
+
+
+async def ensure_database(server_url: str, database: str) -> None:
+    conn = await asyncpg.connect(server_url)
+    try:
+        exists = await conn.fetchval("select 1 from pg_database where datname = $1", database)
+        if not exists:
+            await conn.execute(f'create database "{database}"')
+    finally:
+        await conn.close()
+
+
+@contextmanager
+def database_server(settings: Settings) -> Iterator[str]:
+    """The server to use: DATABASE_URL as given, or an embedded one (stopped on exit)."""
+    if settings.database_url:
+        yield settings.database_url
+        return
+    with embedded_postgres(settings.data_dir) as server_url:
+        yield server_url
+
+
+async def prepare(url: str, seeds_dir: Path) -> SeedReport:
+    """Apply migrations and load the seeds (skipped when unchanged since the last load)."""
+    conn = await asyncpg.connect(url)
+    try:
+        applied = await migrate(conn)
+        if applied:
+            logger.info("migrations applied", extra={"files": applied})
+        report = await load_seeds(conn, seeds_dir)
+        logger.info(
+            "seeds loaded" if not report.skipped else "seeds unchanged",
+            extra={"release": report.release_version, "changes": report.changes},
+        )
+        return report
+    finally:
+        await conn.close()
+
+
+class _PoolConnection(asyncpg.Connection):
+    """A pooled connection that skips asyncpg's reset round trip on every release.
+
+    The reset undoes advisory locks, LISTEN, open cursors and SET; the service uses none of
+    these on pooled connections, and the round trip doubled the statements per request.
+    """
+
+    def get_reset_query(self) -> str:
+        return ""
+
+
+PoolInit = Callable[[asyncpg.Connection], Awaitable[None]]
+
+
+async def create_pool(url: str, settings: Settings, init: PoolInit | None = None) -> asyncpg.Pool:
+    server_settings: dict[str, Any] = {
+        "statement_timeout": str(settings.statement_timeout_ms),
+        "application_name": "detente",
+    }
+    pool = await asyncpg.create_pool(
+        url,
+        min_size=settings.pool_min_size,
+        max_size=settings.pool_max_size,
+        server_settings=server_settings,
+        init=init,  # type: ignore[arg-type]
+        connection_class=_PoolConnection,
+    )
+    assert pool is not None
+    return pool

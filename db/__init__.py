@@ -1,0 +1,1 @@
+"""Everything that speaks SQL: migrations, the seed loader and typed query functions."""

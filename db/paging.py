@@ -1,0 +1,180 @@
+"""Keyset pagination: an ordering, a window on it, and the SQL that fetches exactly that window.
+
+No OFFSET anywhere: a page deep in a list costs what the first page costs, because the cursor's
+sort-key values become a WHERE predicate that an index on the same keys can seek to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+import asyncpg
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class SortKey:
+    expression: str  # a non-null SQL expression over the query's tables
+    sql_type: str  # the cursor value's Postgres type, for the parameter cast
+    descending: bool = False
+
+
+@dataclass(frozen=True)
+class Ordering:
+    """A total order: the last key must be unique (the row id) so ties never reorder pages."""
+
+    name: str
+    keys: tuple[SortKey, ...]
+
+
+@dataclass(frozen=True)
+class Window:
+    """`limit` rows after `after` (forward) or before `before` (backward, when `backward`)."""
+
+    limit: int
+    backward: bool = False
+    after: tuple[Any, ...] | None = None
+    before: tuple[Any, ...] | None = None
+
+
+@dataclass
+class Page(Generic[T]):
+    rows: list[T]
+    keys: list[tuple[Any, ...]]  # each row's sort-key values, for its cursor
+    has_more: bool  # rows exist beyond the window in its direction
+
+
+@dataclass
+class Sql:
+    """A query under construction: WHERE fragments with numbered parameters."""
+
+    select: str
+    from_: str
+    where: list[str] = field(default_factory=list)
+    params: list[Any] = field(default_factory=list)
+
+    def param(self, value: Any, cast: str | None = None) -> str:
+        self.params.append(value)
+        return f"${len(self.params)}::{cast}" if cast else f"${len(self.params)}"
+
+    def filter(self, fragment: str) -> None:
+        self.where.append(fragment)
+
+    def where_sql(self) -> str:
+        return " and ".join(f"({w})" for w in self.where) if self.where else "true"
+
+    def count_sql(self) -> str:
+        return f"select count(*) from {self.from_} where {self.where_sql()}"
+
+
+def _keyset(sql: Sql, ordering: Ordering, values: tuple[Any, ...], after: bool) -> str:
+    """Rows strictly after (or before) `values` in `ordering`, as one predicate."""
+    if len(values) != len(ordering.keys):
+        raise ValueError("cursor does not match the ordering")
+    params = [sql.param(v, k.sql_type) for k, v in zip(ordering.keys, values, strict=True)]
+    directions = {k.descending for k in ordering.keys}
+    if len(directions) == 1:
+        # One direction for every key: a row comparison, which a composite index serves.
+        forward = ">" if not ordering.keys[0].descending else "<"
+        op = forward if after else {"<": ">", ">": "<"}[forward]
+        left = ", ".join(k.expression for k in ordering.keys)
+        return f"({left}) {op} ({', '.join(params)})"
+    terms = []
+    for i, key in enumerate(ordering.keys):
+        forward = "<" if key.descending else ">"
+        op = forward if after else {"<": ">", ">": "<"}[forward]
+        equal = [f"{k.expression} = {p}" for k, p in zip(ordering.keys[:i], params[:i], strict=True)]
+        terms.append(" and ".join([*equal, f"{key.expression} {op} {params[i]}"]))
+    return " or ".join(f"({t})" for t in terms)
+
+
+def _order_by(ordering: Ordering, reverse: bool) -> str:
+    return ", ".join(f"{k.expression} {'desc' if k.descending != reverse else 'asc'}" for k in ordering.keys)
+
+
+def _window_sql(sql: Sql, ordering: Ordering, window: Window) -> tuple[str, str]:
+    """Adds the cursor predicates; returns (key columns, order by) for the window's direction."""
+    if window.after is not None:
+        sql.filter(_keyset(sql, ordering, window.after, after=True))
+    if window.before is not None:
+        sql.filter(_keyset(sql, ordering, window.before, after=False))
+    key_columns = ", ".join(f"{k.expression} as _k{i}" for i, k in enumerate(ordering.keys))
+    return key_columns, _order_by(ordering, reverse=window.backward)
+
+
+def _split(rows: Sequence[asyncpg.Record], n_keys: int) -> tuple[list[dict[str, Any]], list[tuple[Any, ...]]]:
+    data, keys = [], []
+    for row in rows:
+        values = dict(row.items())
+        keys.append(tuple(values.pop(f"_k{i}") for i in range(n_keys)))
+        values.pop("_parent", None)
+        values.pop("_rn", None)
+        data.append(values)
+    return data, keys
+
+
+async def fetch_page(
+    conn: asyncpg.Pool | asyncpg.Connection, sql: Sql, ordering: Ordering, window: Window
+) -> Page[dict[str, Any]]:
+    key_columns, order_by = _window_sql(sql, ordering, window)
+    limit = sql.param(window.limit + 1)
+    rows = await conn.fetch(
+        f"select {sql.select}, {key_columns} from {sql.from_} where {sql.where_sql()} "
+        f"order by {order_by} limit {limit}",
+        *sql.params,
+    )
+    has_more = len(rows) > window.limit
+    rows = rows[: window.limit]
+    if window.backward:
+        rows = list(reversed(rows))
+    data, keys = _split(rows, len(ordering.keys))
+    return Page(rows=data, keys=keys, has_more=has_more)
+
+
+async def fetch_pages_by_parent(
+    conn: asyncpg.Pool | asyncpg.Connection,
+    sql: Sql,
+    parent: str,
+    parent_ids: Sequence[int],
+    ordering: Ordering,
+    window: Window,
+) -> dict[int, Page[dict[str, Any]]]:
+    """The same window of a related list for many parents at once, in one statement."""
+    sql.filter(f"{parent} = any({sql.param(list(parent_ids), 'bigint[]')})")
+    key_columns, order_by = _window_sql(sql, ordering, window)
+    limit = sql.param(window.limit + 1)
+    rows = await conn.fetch(
+        f"select * from (select {sql.select}, {key_columns}, {parent} as _parent, "
+        f"row_number() over (partition by {parent} order by {order_by}) as _rn "
+        f"from {sql.from_} where {sql.where_sql()}) t where _rn <= {limit} order by _parent, _rn",
+        *sql.params,
+    )
+    grouped: dict[int, list[asyncpg.Record]] = {pid: [] for pid in parent_ids}
+    for row in rows:
+        grouped[row["_parent"]].append(row)
+    pages = {}
+    for pid, group in grouped.items():
+        has_more = len(group) > window.limit
+        group = group[: window.limit]
+        if window.backward:
+            group.reverse()
+        data, keys = _split(group, len(ordering.keys))
+        pages[pid] = Page(rows=data, keys=keys, has_more=has_more)
+    return pages
+
+
+async def count_by_parent(
+    conn: asyncpg.Pool | asyncpg.Connection, sql: Sql, parent: str, parent_ids: Sequence[int]
+) -> dict[int, int]:
+    sql.filter(f"{parent} = any({sql.param(list(parent_ids), 'bigint[]')})")
+    rows = await conn.fetch(
+        f"select {parent} as parent, count(*) as n from {sql.from_} "
+        f"where {sql.where_sql()} group by {parent}",
+        *sql.params,
+    )
+    counts = dict.fromkeys(parent_ids, 0)
+    counts.update({r["parent"]: r["n"] for r in rows})
+    return counts

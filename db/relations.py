@@ -1,0 +1,141 @@
+"""Every relation the API follows, as SQL: the related table, the parent column, the joins.
+
+One statement loads a page of the relation for any number of parents (see paging), so a
+nested query costs one statement per relation per level, however many parents it has.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+
+from db import actors, events, policies, sources
+from db.metrics import OBSERVATIONS, observations_sql
+from db.paging import Page, SortKey, Sql, Window, count_by_parent, fetch_pages_by_parent
+from db.tables import Table
+from db.topics import TOPICS
+
+
+@dataclass(frozen=True)
+class Relation:
+    name: str
+    table: Table  # the related table, whose orderings the relation offers
+    parent: str  # SQL expression of the parent's id
+    build: Callable[[Any], Sql]  # filter (or None) -> the query over related rows
+    tiebreak: SortKey | None = None  # when one related row can appear twice (two roles)
+
+
+_ROLE = SortKey("ea.role", "text")
+
+
+RELATIONS: dict[str, Relation] = {
+    r.name: r
+    for r in [
+        Relation(
+            "event.actors", actors.ACTORS, "ea.event_id", lambda f: actors.actors_with_role_sql(), _ROLE
+        ),
+        Relation("actor.events", events.EVENTS, "ea.actor_id", events.events_with_role_sql, _ROLE),
+        Relation(
+            "event.policies",
+            policies.POLICIES,
+            "ep.event_id",
+            lambda f: policies.policies_sql(f, "join event_policy ep on ep.policy_id = p.id"),
+        ),
+        Relation(
+            "policy.events",
+            events.EVENTS,
+            "ep.policy_id",
+            lambda f: events.events_sql(f, "join event_policy ep on ep.event_id = e.id"),
+        ),
+        Relation(
+            "event.topics",
+            TOPICS,
+            "et.event_id",
+            lambda f: TOPICS.sql("join event_topic et on et.topic_id = t.id"),
+        ),
+        Relation(
+            "topic.events",
+            events.EVENTS,
+            "et.topic_id",
+            lambda f: events.events_sql(f, "join event_topic et on et.event_id = e.id"),
+        ),
+        Relation(
+            "event.sources",
+            sources.SOURCES,
+            "es.event_id",
+            lambda f: sources.sources_sql(f, "join event_source es on es.source_id = s.id"),
+        ),
+        Relation(
+            "source.events",
+            events.EVENTS,
+            "es.source_id",
+            lambda f: events.events_sql(f, "join event_source es on es.event_id = e.id"),
+        ),
+        Relation(
+            "policy.topics",
+            TOPICS,
+            "pt.policy_id",
+            lambda f: TOPICS.sql("join policy_topic pt on pt.topic_id = t.id"),
+        ),
+        Relation(
+            "topic.policies",
+            policies.POLICIES,
+            "pt.topic_id",
+            lambda f: policies.policies_sql(f, "join policy_topic pt on pt.policy_id = p.id"),
+        ),
+        Relation(
+            "policy.sources",
+            sources.SOURCES,
+            "ps.policy_id",
+            lambda f: sources.sources_sql(f, "join policy_source ps on ps.source_id = s.id"),
+        ),
+        Relation(
+            "source.policies",
+            policies.POLICIES,
+            "ps.source_id",
+            lambda f: policies.policies_sql(f, "join policy_source ps on ps.policy_id = p.id"),
+        ),
+        Relation(
+            "actor.sources",
+            sources.SOURCES,
+            "xs.actor_id",
+            lambda f: sources.sources_sql(f, "join actor_source xs on xs.source_id = s.id"),
+        ),
+        Relation(
+            "metric.sources",
+            sources.SOURCES,
+            "ms.metric_id",
+            lambda f: sources.sources_sql(f, "join metric_source ms on ms.source_id = s.id"),
+        ),
+        Relation("actor.policies", policies.POLICIES, "p.issuer_id", policies.policies_sql),
+        Relation("actor.children", actors.ACTORS, "a.parent_id", actors.actors_sql),
+        Relation("metric.observations", OBSERVATIONS, "o.metric_id", observations_sql),
+        Relation("actor.observations", OBSERVATIONS, "o.entity_id", observations_sql),
+    ]
+}
+
+
+async def pages_for_parents(
+    conn: asyncpg.Pool | asyncpg.Connection,
+    relation: Relation,
+    parent_ids: Sequence[int],
+    ordering_name: str | None,
+    window: Window,
+    filter_: Any,
+) -> dict[int, Page[dict[str, Any]]]:
+    ordering = relation.table.ordering(ordering_name, relation.tiebreak)
+    return await fetch_pages_by_parent(
+        conn, relation.build(filter_), relation.parent, parent_ids, ordering, window
+    )
+
+
+async def counts_for_parents(
+    conn: asyncpg.Pool | asyncpg.Connection,
+    relation: Relation,
+    parent_ids: Sequence[int],
+    filter_: Any,
+) -> dict[int, int]:
+    return await count_by_parent(conn, relation.build(filter_), relation.parent, parent_ids)

@@ -1,0 +1,20 @@
+"""The loaded data release."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import asyncpg
+
+
+async def latest_release(conn: asyncpg.Pool | asyncpg.Connection) -> dict[str, Any] | None:
+    row = await conn.fetchrow(
+        "select version, released_on, notes, license, content_hash, row_counts, loaded_at "
+        "from release order by loaded_at desc, id desc limit 1"
+    )
+    if row is None:
+        return None
+    release = dict(row.items())
+    release["row_counts"] = json.loads(release["row_counts"])
+    return release

@@ -1,0 +1,412 @@
+"""Writes a validated Dataset to Postgres: upsert by slug, delete what the files no longer hold.
+
+Everything happens in one transaction, so a failure leaves the database as it was; rows whose
+values did not change are not touched, so loading the same files twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+from db.seed.read import Dataset, read_dataset
+
+# (table, key column, columns with their array types); the key is the natural key in the files.
+_ENTITY_COLUMNS: dict[str, list[tuple[str, str]]] = {
+    "topic": [("slug", "text"), ("name", "text"), ("description", "text")],
+    "source": [
+        ("slug", "text"),
+        ("title", "text"),
+        ("publisher", "text"),
+        ("url", "text"),
+        ("published_on", "date"),
+        ("published_precision", "text"),
+        ("accessed_on", "date"),
+        ("kind", "text"),
+        ("language", "text"),
+    ],
+    "actor": [
+        ("slug", "text"),
+        ("name", "text"),
+        ("name_zh", "text"),
+        ("kind", "text"),
+        ("country", "text"),
+        ("description", "text"),
+        ("aliases", "text"),
+    ],
+    "metric": [("slug", "text"), ("name", "text"), ("description", "text"), ("unit", "text")],
+    "policy": [
+        ("slug", "text"),
+        ("title", "text"),
+        ("title_zh", "text"),
+        ("issuer_id", "bigint"),
+        ("jurisdiction", "text"),
+        ("instrument", "text"),
+        ("status", "text"),
+        ("announced_on", "date"),
+        ("effective_on", "date"),
+        ("ended_on", "date"),
+        ("summary", "text"),
+        ("official_url", "text"),
+        ("stance", "text"),
+        ("confidence", "text"),
+        ("confidence_note", "text"),
+    ],
+    "event": [
+        ("slug", "text"),
+        ("title", "text"),
+        ("summary", "text"),
+        ("date", "date"),
+        ("date_precision", "text"),
+        ("end_date", "date"),
+        ("end_date_precision", "text"),
+        ("category", "text"),
+        ("stance", "text"),
+        ("cooperation_score", "smallint"),
+        ("score_rationale", "text"),
+        ("significance", "smallint"),
+        ("confidence", "text"),
+        ("confidence_note", "text"),
+    ],
+}
+
+
+@dataclass
+class SeedReport:
+    """What a load changed, per table: rows inserted, updated and deleted."""
+
+    release_version: str
+    skipped: bool = False
+    changes: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def _bump(self, table: str, what: str, count: int) -> None:
+        if count:
+            entry = self.changes.setdefault(table, {"inserted": 0, "updated": 0, "deleted": 0})
+            entry[what] += count
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.changes)
+
+
+async def load_seeds(conn: asyncpg.Connection, root: Path, *, force: bool = False) -> SeedReport:
+    """Validate `root` and load it. Raises SeedError (nothing written) on invalid files.
+
+    When the newest release row already has this content hash the load is skipped, unless forced.
+    """
+    dataset = read_dataset(root)
+    report = SeedReport(release_version=dataset.release.version)
+    async with conn.transaction():
+        # Serialise concurrent loads (two `make serve` at once) instead of interleaving them.
+        await conn.execute("select pg_advisory_xact_lock(hashtext('detente.seed'))")
+        latest = await conn.fetchval(
+            "select content_hash from release order by loaded_at desc, id desc limit 1"
+        )
+        if latest == dataset.content_hash and not force:
+            report.skipped = True
+            return report
+        await _write(conn, dataset, report)
+        if report.changed or latest is None or latest != dataset.content_hash:
+            await _record_release(conn, dataset)
+    return report
+
+
+async def _write(conn: asyncpg.Connection, data: Dataset, report: SeedReport) -> None:
+    # Deletes run children first (observations, events, policies) so foreign keys hold.
+    await _delete_missing(conn, report, "event", [e.slug for e in data.events])
+    await _delete_missing(conn, report, "policy", [p.slug for p in data.policies])
+    await _delete_missing(conn, report, "metric", [m.slug for m in data.metrics])
+
+    await _upsert(conn, report, "topic", [(t.slug, t.name, t.description) for t in data.topics])
+    await _upsert(
+        conn,
+        report,
+        "source",
+        [
+            (
+                s.slug,
+                s.title,
+                s.publisher,
+                s.url,
+                s.published_on.value if s.published_on else None,
+                s.published_on.precision if s.published_on else None,
+                s.accessed_on,
+                s.kind,
+                s.language,
+            )
+            for s in data.sources
+        ],
+    )
+    await _upsert(
+        conn,
+        report,
+        "actor",
+        [
+            (a.slug, a.name, a.name_zh, a.kind, a.country, a.description, json.dumps(a.aliases))
+            for a in data.actors
+        ],
+    )
+    await _set_parents(conn, report, [(a.slug, a.parent) for a in data.actors])
+    await _upsert(conn, report, "metric", [(m.slug, m.name, m.description, m.unit) for m in data.metrics])
+    actor_ids = await _ids(conn, "actor")
+    await _upsert(
+        conn,
+        report,
+        "policy",
+        [
+            (
+                p.slug,
+                p.title,
+                p.title_zh,
+                actor_ids[p.issuer],
+                p.jurisdiction,
+                p.instrument,
+                p.status,
+                p.announced_on,
+                p.effective_on,
+                p.ended_on,
+                p.summary,
+                p.official_url,
+                p.stance,
+                p.confidence,
+                p.confidence_note,
+            )
+            for p in data.policies
+        ],
+    )
+    await _upsert(
+        conn,
+        report,
+        "event",
+        [
+            (
+                e.slug,
+                e.title,
+                e.summary,
+                e.date.value,
+                e.date.precision,
+                e.end_date.value if e.end_date else None,
+                e.end_date.precision if e.end_date else None,
+                e.category,
+                e.stance,
+                e.cooperation_score,
+                e.score_rationale,
+                e.significance,
+                e.confidence,
+                e.confidence_note,
+            )
+            for e in data.events
+        ],
+    )
+    await _observations(conn, report, data, actor_ids)
+
+    ids = {t: await _ids(conn, t) for t in ("event", "policy", "topic", "source", "metric")}
+    ids["actor"] = actor_ids
+    await _links(
+        conn,
+        report,
+        "event_actor",
+        ("event_id", "actor_id", "role"),
+        [(ids["event"][e.slug], actor_ids[p.actor], p.role) for e in data.events for p in e.actors],
+    )
+    await _links(
+        conn,
+        report,
+        "event_policy",
+        ("event_id", "policy_id"),
+        [(ids["event"][e.slug], ids["policy"][s]) for e in data.events for s in e.policies],
+    )
+    await _links(
+        conn,
+        report,
+        "event_topic",
+        ("event_id", "topic_id"),
+        [(ids["event"][e.slug], ids["topic"][s]) for e in data.events for s in e.topics],
+    )
+    await _links(
+        conn,
+        report,
+        "event_source",
+        ("event_id", "source_id"),
+        [(ids["event"][e.slug], ids["source"][s]) for e in data.events for s in e.sources],
+    )
+    await _links(
+        conn,
+        report,
+        "policy_topic",
+        ("policy_id", "topic_id"),
+        [(ids["policy"][p.slug], ids["topic"][s]) for p in data.policies for s in p.topics],
+    )
+    await _links(
+        conn,
+        report,
+        "policy_source",
+        ("policy_id", "source_id"),
+        [(ids["policy"][p.slug], ids["source"][s]) for p in data.policies for s in p.sources],
+    )
+    await _links(
+        conn,
+        report,
+        "actor_source",
+        ("actor_id", "source_id"),
+        [(actor_ids[a.slug], ids["source"][s]) for a in data.actors for s in a.sources],
+    )
+    await _links(
+        conn,
+        report,
+        "metric_source",
+        ("metric_id", "source_id"),
+        [(ids["metric"][m.slug], ids["source"][s]) for m in data.metrics for s in m.sources],
+    )
+
+    await _delete_missing(conn, report, "actor", [a.slug for a in data.actors])
+    await _delete_missing(conn, report, "topic", [t.slug for t in data.topics])
+    await _delete_missing(conn, report, "source", [s.slug for s in data.sources])
+
+
+async def _ids(conn: asyncpg.Connection, table: str) -> dict[str, int]:
+    return {r["slug"]: r["id"] for r in await conn.fetch(f"select slug, id from {table}")}
+
+
+async def _delete_missing(conn: asyncpg.Connection, report: SeedReport, table: str, slugs: list[str]) -> None:
+    status = await conn.execute(f"delete from {table} where slug <> all($1::text[])", slugs)
+    report._bump(table, "deleted", int(status.split()[-1]))
+
+
+async def _upsert(
+    conn: asyncpg.Connection, report: SeedReport, table: str, rows: list[tuple[Any, ...]]
+) -> None:
+    columns = _ENTITY_COLUMNS[table]
+    names = [c for c, _ in columns]
+    # aliases travel as JSON text so one unnest can carry a text[] per row.
+    selects = [
+        "array(select jsonb_array_elements_text(v.aliases::jsonb))" if c == "aliases" else f"v.{c}"
+        for c in names
+    ]
+    unnest = ", ".join(f"${i + 1}::{t}[]" for i, (_, t) in enumerate(columns))
+    updates = ", ".join(f"{c} = excluded.{c}" for c in names[1:])
+    differs = " or ".join(f"{table}.{c} is distinct from excluded.{c}" for c in names[1:])
+    sql = f"""
+        insert into {table} ({", ".join(names)})
+        select {", ".join(selects)} from unnest({unnest}) as v({", ".join(names)})
+        on conflict (slug) do update set {updates} where {differs}
+        returning (xmax = 0) as inserted
+    """
+    result = await conn.fetch(sql, *[list(col) for col in zip(*rows, strict=True)] or [[]] * len(names))
+    inserted = sum(1 for r in result if r["inserted"])
+    report._bump(table, "inserted", inserted)
+    report._bump(table, "updated", len(result) - inserted)
+
+
+async def _set_parents(
+    conn: asyncpg.Connection, report: SeedReport, pairs: list[tuple[str, str | None]]
+) -> None:
+    status = await conn.execute(
+        """
+        update actor a set parent_id = p.id
+        from unnest($1::text[], $2::text[]) as v(slug, parent_slug)
+        left join actor p on p.slug = v.parent_slug
+        where a.slug = v.slug and a.parent_id is distinct from p.id
+        """,
+        [s for s, _ in pairs],
+        [p for _, p in pairs],
+    )
+    report._bump("actor", "updated", int(status.split()[-1]))
+
+
+async def _observations(
+    conn: asyncpg.Connection, report: SeedReport, data: Dataset, actor_ids: dict[str, int]
+) -> None:
+    metric_ids = await _ids(conn, "metric")
+    source_ids = await _ids(conn, "source")
+    rows = [
+        (
+            metric_ids[o.metric],
+            actor_ids[o.entity],
+            o.date.value,
+            o.date.precision,
+            o.value,
+            source_ids[o.source],
+            o.confidence,
+            o.note,
+        )
+        for o in data.observations
+    ]
+    cols: list[Any] = list(zip(*rows, strict=True)) if rows else [[] for _ in range(8)]
+    status = await conn.execute(
+        """
+        delete from observation o
+        where not exists (
+            select 1 from unnest($1::bigint[], $2::bigint[], $3::date[]) as v(m, e, d)
+            where v.m = o.metric_id and v.e = o.entity_id and v.d = o.date)
+        """,
+        list(cols[0]),
+        list(cols[1]),
+        list(cols[2]),
+    )
+    report._bump("observation", "deleted", int(status.split()[-1]))
+    result = await conn.fetch(
+        """
+        insert into observation
+            (metric_id, entity_id, date, date_precision, value, source_id, confidence, note)
+        select * from unnest($1::bigint[], $2::bigint[], $3::date[], $4::text[],
+                             $5::float8[], $6::bigint[], $7::text[], $8::text[])
+        on conflict (metric_id, entity_id, date) do update set
+            date_precision = excluded.date_precision, value = excluded.value,
+            source_id = excluded.source_id, confidence = excluded.confidence, note = excluded.note
+        where (observation.date_precision, observation.value, observation.source_id,
+               observation.confidence, observation.note)
+              is distinct from (excluded.date_precision, excluded.value, excluded.source_id,
+                                excluded.confidence, excluded.note)
+        returning (xmax = 0) as inserted
+        """,
+        *[list(c) for c in cols],
+    )
+    inserted = sum(1 for r in result if r["inserted"])
+    report._bump("observation", "inserted", inserted)
+    report._bump("observation", "updated", len(result) - inserted)
+
+
+async def _links(
+    conn: asyncpg.Connection,
+    report: SeedReport,
+    table: str,
+    columns: tuple[str, ...],
+    rows: list[tuple[Any, ...]],
+) -> None:
+    rows = sorted(set(rows))
+    types = ["text" if c == "role" else "bigint" for c in columns]
+    cols = [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in columns]
+    unnest = ", ".join(f"${i + 1}::{t}[]" for i, t in enumerate(types))
+    names = ", ".join(columns)
+    status = await conn.execute(
+        f"delete from {table} where ({names}) not in (select * from unnest({unnest}))", *cols
+    )
+    report._bump(table, "deleted", int(status.split()[-1]))
+    status = await conn.execute(
+        f"insert into {table} ({names}) select * from unnest({unnest}) on conflict do nothing",
+        *cols,
+    )
+    report._bump(table, "inserted", int(status.split()[-1]))
+
+
+async def _record_release(conn: asyncpg.Connection, data: Dataset) -> None:
+    counts = {}
+    for table in ("event", "policy", "actor", "metric", "observation", "source", "topic"):
+        counts[table] = await conn.fetchval(f"select count(*) from {table}")
+    await conn.execute(
+        """
+        insert into release (version, released_on, notes, license, content_hash, row_counts)
+        values ($1, $2, $3, $4, $5, $6::jsonb)
+        """,
+        data.release.version,
+        data.release.date,
+        data.release.notes,
+        data.release.license,
+        data.content_hash,
+        json.dumps(counts),
+    )

@@ -1,0 +1,57 @@
+"""What every entity table looks like to queries: its alias, columns and orderings."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+
+from db.paging import Ordering, SortKey, Sql
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    alias: str
+    columns: tuple[str, ...]
+    orderings: dict[str, Ordering]
+    default_ordering: str
+
+    @property
+    def select(self) -> str:
+        # A column with a space is a full expression (`(select …) as name`), used as written.
+        return ", ".join(c if " " in c else f"{self.alias}.{c}" for c in self.columns)
+
+    def sql(self, joins: str = "") -> Sql:
+        """A query over this table (plus joins), selecting its columns."""
+        return Sql(select=self.select, from_=f"{self.name} {self.alias} {joins}".strip())
+
+    def ordering(self, name: str | None, tiebreak: SortKey | None = None) -> Ordering:
+        base = self.orderings[name or self.default_ordering]
+        if tiebreak is None:
+            return base
+        return Ordering(name=base.name, keys=(*base.keys, tiebreak))
+
+
+def key(alias: str, column: str, sql_type: str, descending: bool = False) -> SortKey:
+    return SortKey(expression=f"{alias}.{column}", sql_type=sql_type, descending=descending)
+
+
+async def rows_by_keys(
+    conn: asyncpg.Pool | asyncpg.Connection,
+    table: Table,
+    column: str,
+    keys: Sequence[Any],
+    cast: str,
+) -> list[dict[str, Any] | None]:
+    """Rows whose `column` is in `keys`, in key order, None where none matches (a DataLoader's
+    batch function)."""
+    rows = await conn.fetch(
+        f"select {table.select} from {table.name} {table.alias} "
+        f"where {table.alias}.{column} = any($1::{cast}[])",
+        list(keys),
+    )
+    found = {r[column]: dict(r.items()) for r in rows}
+    return [found.get(k) for k in keys]

@@ -1,0 +1,16 @@
+"""SQL over topics."""
+
+from __future__ import annotations
+
+from db.paging import Ordering
+from db.tables import Table, key
+
+TOPICS = Table(
+    name="topic",
+    alias="t",
+    columns=("id", "slug", "name", "description"),
+    orderings={
+        "NAME_ASC": Ordering("NAME_ASC", (key("t", "name", "text"), key("t", "id", "bigint"))),
+    },
+    default_ordering="NAME_ASC",
+)

@@ -1,0 +1,1 @@
+"""The GraphQL face of Détente: types, loaders, errors and the exported SDL."""

@@ -1,0 +1,192 @@
+"""The Actor type: states, government bodies, companies, people."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+
+from db import actors as db_actors
+from schema.context import Info
+from schema.enums import ActorKind
+from schema.errors import BadRequest
+from schema.events import Event, EventFilter, event_filter
+from schema.globalid import to_global_id
+from schema.lists import relation_connection, role_connection
+from schema.node import Node
+from schema.orders import ActorOrder, EventOrder, PolicyOrder, SourceOrder, order_name
+from schema.paging import After, Before, Connection, First, Last, RoleConnection
+
+if TYPE_CHECKING:
+    from schema.policies import Policy, PolicyFilter
+    from schema.sources import Source
+
+
+@strawberry.input(description="Conditions on actors; every condition given must hold.")
+class ActorFilter:
+    kind: list[ActorKind] | None = strawberry.field(default=None, description="Actors of any of these kinds.")
+    country: list[str] | None = strawberry.field(
+        default=None, description="Actors of any of these countries (ISO 3166-1 alpha-2)."
+    )
+    search: str | None = strawberry.field(
+        default=None,
+        description="Substring match on name, Chinese name, slug and aliases.",
+    )
+
+    def to_db(self) -> db_actors.ActorFilter:
+        countries = tuple(c.upper() for c in self.country or ())
+        for country in countries:
+            if len(country) != 2 or not country.isalpha():
+                raise BadRequest(f"country {country!r} is not an ISO 3166-1 alpha-2 code")
+        if self.search is not None and not self.search.strip():
+            raise BadRequest("search must not be empty")
+        return db_actors.ActorFilter(
+            kinds=tuple(str(k.value) for k in self.kind or ()),
+            countries=countries,
+            search=self.search.strip() if self.search else None,
+        )
+
+
+def actor_filter(f: ActorFilter | None) -> db_actors.ActorFilter | None:
+    return f.to_db() if f is not None else None
+
+
+@strawberry.type(
+    description="A state, government body, legislature, regulator, company, research "
+    "organisation, multilateral body or person that takes part in events or issues policies."
+)
+class Actor(Node):
+    pk: strawberry.Private[int]
+    parent_pk: strawberry.Private[int | None]
+    slug: str = strawberry.field(description="Stable, human-readable identifier.")
+    name: str = strawberry.field(description="Name in English.")
+    name_zh: str | None = strawberry.field(description="Name in Chinese, where one exists.")
+    kind: ActorKind = strawberry.field(description="What kind of actor this is.")
+    country: str | None = strawberry.field(
+        description="ISO 3166-1 alpha-2 country code; null for multilateral bodies and regions."
+    )
+    description: str = strawberry.field(description="Who or what this is, from the sources.")
+    aliases: list[str] = strawberry.field(description="Other names and abbreviations.")
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Actor:
+        return cls(
+            pk=row["id"],
+            parent_pk=row["parent_id"],
+            id=strawberry.ID(to_global_id("Actor", row["slug"])),
+            slug=row["slug"],
+            name=row["name"],
+            name_zh=row["name_zh"],
+            kind=ActorKind(row["kind"]),
+            country=row["country"],
+            description=row["description"],
+            aliases=list(row["aliases"]),
+        )
+
+    @strawberry.field(description="The body this one belongs to (a ministry's state…).")
+    async def parent(self, info: Info) -> Actor | None:
+        if self.parent_pk is None:
+            return None
+        row = await info.context.loaders.by_id["actor"].load(self.parent_pk)
+        return Actor.from_row(row) if row else None
+
+    @strawberry.field(description="Bodies that belong to this one.")
+    async def children(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        order_by: Annotated[
+            ActorOrder | None, strawberry.argument(description="The order of the list.")
+        ] = None,
+        filter: Annotated[
+            ActorFilter | None, strawberry.argument(description="Only actors matching this.")
+        ] = None,
+    ) -> Connection[Actor]:
+        return await relation_connection(
+            info,
+            "actor.children",
+            self.pk,
+            order_name(order_by),
+            (first, after, last, before),
+            Actor.from_row,
+            actor_filter(filter),
+        )
+
+    @strawberry.field(description="Events this actor took part in, each edge with its role.")
+    async def events(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        order_by: Annotated[
+            EventOrder | None, strawberry.argument(description="The order of the list.")
+        ] = None,
+        filter: Annotated[
+            EventFilter | None, strawberry.argument(description="Only events matching this.")
+        ] = None,
+    ) -> RoleConnection[Event]:
+        return await role_connection(
+            info,
+            "actor.events",
+            self.pk,
+            order_name(order_by),
+            (first, after, last, before),
+            Event.from_row,
+            event_filter(filter),
+        )
+
+    @strawberry.field(description="Policies this actor issued.")
+    async def policies(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        order_by: Annotated[
+            PolicyOrder | None, strawberry.argument(description="The order of the list.")
+        ] = None,
+        filter: Annotated[
+            Annotated[PolicyFilter, strawberry.lazy("schema.policies")] | None,
+            strawberry.argument(description="Only policies matching this."),
+        ] = None,
+    ) -> Connection[Annotated[Policy, strawberry.lazy("schema.policies")]]:
+        from schema.policies import Policy, policy_filter
+
+        return await relation_connection(
+            info,
+            "actor.policies",
+            self.pk,
+            order_name(order_by),
+            (first, after, last, before),
+            Policy.from_row,
+            policy_filter(filter),
+        )
+
+    @strawberry.field(description="The sources this actor's description rests on.")
+    async def sources(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        order_by: Annotated[
+            SourceOrder | None, strawberry.argument(description="The order of the list.")
+        ] = None,
+    ) -> Connection[Annotated[Source, strawberry.lazy("schema.sources")]]:
+        from schema.sources import Source
+
+        return await relation_connection(
+            info,
+            "actor.sources",
+            self.pk,
+            order_name(order_by),
+            (first, after, last, before),
+            Source.from_row,
+        )

@@ -1,0 +1,244 @@
+"""The Event type, its ordering and filter inputs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+
+from db import events as db_events
+from schema.context import Info
+from schema.enums import Confidence, DatePrecision, EventCategory, Role, Stance
+from schema.errors import BadRequest
+from schema.globalid import to_global_id
+from schema.lists import relation_connection, role_connection
+from schema.node import Node
+from schema.orders import ActorOrder, PolicyOrder, SourceOrder, order_name
+from schema.paging import After, Before, Connection, First, Last, RoleConnection
+from schema.ranges import DateRange, IntRange, date_range, int_range
+
+if TYPE_CHECKING:
+    from schema.actors import Actor
+    from schema.policies import Policy
+    from schema.sources import Source
+    from schema.topics import Topic
+
+
+@strawberry.input(
+    description="Conditions on events. Every condition given must hold; a list matches any of its values."
+)
+class EventFilter:
+    date: DateRange | None = strawberry.field(
+        default=None, description="Events that overlap this range (start to end date)."
+    )
+    category: list[EventCategory] | None = strawberry.field(
+        default=None, description="Events of any of these categories."
+    )
+    stance: list[Stance] | None = strawberry.field(
+        default=None, description="Events with any of these stances."
+    )
+    date_precision: list[DatePrecision] | None = strawberry.field(
+        default=None, description="Events whose date is known to any of these precisions."
+    )
+    cooperation_score: IntRange | None = strawberry.field(
+        default=None, description="Events scored in this range (−10 … +10)."
+    )
+    significance: IntRange | None = strawberry.field(
+        default=None, description="Events of significance in this range (1 … 5)."
+    )
+    actor: list[str] | None = strawberry.field(
+        default=None, description="Events involving any of these actors (by slug)."
+    )
+    actor_role: list[Role] | None = strawberry.field(
+        default=None, description="With `actor` or `actorCountry`: only in these roles."
+    )
+    actor_country: list[str] | None = strawberry.field(
+        default=None,
+        description="Events involving an actor of any of these countries (ISO 3166-1 alpha-2).",
+    )
+    involves_us_and_china: bool | None = strawberry.field(
+        default=None,
+        description="true: events with both a US and a Chinese actor; false: all others.",
+    )
+    topic: list[str] | None = strawberry.field(
+        default=None, description="Events tagged with any of these topics (by slug)."
+    )
+    policy: list[str] | None = strawberry.field(
+        default=None, description="Events related to any of these policies (by slug)."
+    )
+    search: str | None = strawberry.field(
+        default=None,
+        description='Full-text search over title and summary ("quoted phrases", -exclusions).',
+    )
+
+    def to_db(self) -> db_events.EventFilter:
+        score = int_range(self.cooperation_score, "cooperationScore", -10, 10)
+        significance = int_range(self.significance, "significance", 1, 5)
+        date_from, date_to = date_range(self.date, "date")
+        countries = tuple(c.upper() for c in self.actor_country or ())
+        for country in countries:
+            if len(country) != 2 or not country.isalpha():
+                raise BadRequest(f"actorCountry {country!r} is not an ISO 3166-1 alpha-2 code")
+        if self.search is not None and not self.search.strip():
+            raise BadRequest("search must not be empty")
+        return db_events.EventFilter(
+            date_from=date_from,
+            date_to=date_to,
+            categories=tuple(str(c.value) for c in self.category or ()),
+            stances=tuple(str(s.value) for s in self.stance or ()),
+            precisions=tuple(str(p.value) for p in self.date_precision or ()),
+            score_min=score[0],
+            score_max=score[1],
+            significance_min=significance[0],
+            significance_max=significance[1],
+            actor_slugs=tuple(self.actor or ()),
+            actor_roles=tuple(str(r.value) for r in self.actor_role or ()),
+            actor_countries=countries,
+            between_us_and_china=self.involves_us_and_china,
+            topic_slugs=tuple(self.topic or ()),
+            policy_slugs=tuple(self.policy or ()),
+            search=self.search,
+        )
+
+
+def event_filter(f: EventFilter | None) -> db_events.EventFilter | None:
+    return f.to_db() if f is not None else None
+
+
+@strawberry.type(
+    description="Something that happened between or around the US and China in AI: a summit, "
+    "an export control, a model release… scored on the cooperation–competition axis."
+)
+class Event(Node):
+    pk: strawberry.Private[int]
+    slug: str = strawberry.field(description="Stable, human-readable identifier; part of citations.")
+    title: str = strawberry.field(description="Short title.")
+    summary: str = strawberry.field(description="What happened, in a few sentences, from the sources.")
+    date: dt.date = strawberry.field(
+        description="When it happened (or began). Read with `datePrecision`: a MONTH date is "
+        "the month's first day, a YEAR date 1 January."
+    )
+    date_precision: DatePrecision = strawberry.field(description="How exactly `date` is known.")
+    end_date: dt.date | None = strawberry.field(description="When it ended, for events that span days.")
+    end_date_precision: DatePrecision | None = strawberry.field(description="How exactly `endDate` is known.")
+    category: EventCategory = strawberry.field(description="What kind of event this is.")
+    stance: Stance = strawberry.field(description="Where it sits on the cooperation–competition axis.")
+    cooperation_score: int = strawberry.field(
+        description="From −10 (hard competition) to +10 (deep cooperation), scored by a curator "
+        "following the rubric in seeds/README.md."
+    )
+    score_rationale: str = strawberry.field(description="One line on why the event got its score.")
+    significance: int = strawberry.field(
+        description="1 (footnote) to 5 (defines the relationship for years)."
+    )
+    confidence: Confidence = strawberry.field(description="How sure the dataset is of this record.")
+    confidence_note: str | None = strawberry.field(
+        description="Where sources disagree, or what else a reader should know."
+    )
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Event:
+        end_precision = row["end_date_precision"]
+        return cls(
+            pk=row["id"],
+            id=strawberry.ID(to_global_id("Event", row["slug"])),
+            slug=row["slug"],
+            title=row["title"],
+            summary=row["summary"],
+            date=row["date"],
+            date_precision=DatePrecision(row["date_precision"]),
+            end_date=row["end_date"],
+            end_date_precision=DatePrecision(end_precision) if end_precision else None,
+            category=EventCategory(row["category"]),
+            stance=Stance(row["stance"]),
+            cooperation_score=row["cooperation_score"],
+            score_rationale=row["score_rationale"],
+            significance=row["significance"],
+            confidence=Confidence(row["confidence"]),
+            confidence_note=row["confidence_note"],
+        )
+
+    @strawberry.field(description="The actors involved, each edge with the actor's role.")
+    async def actors(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        order_by: Annotated[
+            ActorOrder | None, strawberry.argument(description="The order of the list.")
+        ] = None,
+    ) -> RoleConnection[Annotated[Actor, strawberry.lazy("schema.actors")]]:
+        from schema.actors import Actor
+
+        return await role_connection(
+            info,
+            "event.actors",
+            self.pk,
+            order_name(order_by),
+            (first, after, last, before),
+            Actor.from_row,
+        )
+
+    @strawberry.field(description="Policies this event enacts, applies or answers.")
+    async def policies(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        order_by: Annotated[
+            PolicyOrder | None, strawberry.argument(description="The order of the list.")
+        ] = None,
+    ) -> Connection[Annotated[Policy, strawberry.lazy("schema.policies")]]:
+        from schema.policies import Policy
+
+        return await relation_connection(
+            info,
+            "event.policies",
+            self.pk,
+            order_name(order_by),
+            (first, after, last, before),
+            Policy.from_row,
+        )
+
+    @strawberry.field(description="Topics the event is tagged with.")
+    async def topics(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[Annotated[Topic, strawberry.lazy("schema.topics")]]:
+        from schema.topics import Topic
+
+        return await relation_connection(
+            info, "event.topics", self.pk, None, (first, after, last, before), Topic.from_row
+        )
+
+    @strawberry.field(description="The sources this record rests on.")
+    async def sources(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        order_by: Annotated[
+            SourceOrder | None, strawberry.argument(description="The order of the list.")
+        ] = None,
+    ) -> Connection[Annotated[Source, strawberry.lazy("schema.sources")]]:
+        from schema.sources import Source
+
+        return await relation_connection(
+            info,
+            "event.sources",
+            self.pk,
+            order_name(order_by),
+            (first, after, last, before),
+            Source.from_row,
+        )

@@ -1,0 +1,95 @@
+"""Per-request DataLoaders: one per (entity, key) and one per relation, batching with `= any($1)`.
+
+Built fresh for every request in `get_context`, so no cache is ever shared between users.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+from strawberry.dataloader import DataLoader
+
+from db.actors import ACTORS
+from db.events import EVENTS
+from db.metrics import METRICS
+from db.paging import Page, Window
+from db.policies import POLICIES
+from db.relations import RELATIONS, Relation, counts_for_parents, pages_for_parents
+from db.sources import SOURCES
+from db.tables import Table, rows_by_keys
+from db.topics import TOPICS
+
+Row = dict[str, Any]
+PageKey = tuple[int, str | None, Window, Any]  # parent id, ordering, window, filter
+CountKey = tuple[int, Any]  # parent id, filter
+
+
+def _rows_loader(pool: asyncpg.Pool, table: Table, column: str, cast: str) -> DataLoader[Any, Row | None]:
+    async def load(keys: Sequence[Any]) -> list[Row | None]:
+        return await rows_by_keys(pool, table, column, keys, cast)
+
+    return DataLoader(load_fn=load)
+
+
+def _page_loader(pool: asyncpg.Pool, relation: Relation) -> DataLoader[PageKey, Page[Row]]:
+    async def load(keys: Sequence[PageKey]) -> list[Page[Row]]:
+        # Keys that share ordering, window and filter go in one statement.
+        groups: dict[tuple[str | None, Window, Any], list[int]] = {}
+        for parent, ordering, window, filter_ in keys:
+            groups.setdefault((ordering, window, filter_), []).append(parent)
+        results: dict[PageKey, Page[Row]] = {}
+        for (ordering, window, filter_), parents in groups.items():
+            pages = await pages_for_parents(pool, relation, parents, ordering, window, filter_)
+            for parent, page in pages.items():
+                results[(parent, ordering, window, filter_)] = page
+        return [results[k] for k in keys]
+
+    return DataLoader(load_fn=load)
+
+
+def _count_loader(pool: asyncpg.Pool, relation: Relation) -> DataLoader[CountKey, int]:
+    async def load(keys: Sequence[CountKey]) -> list[int]:
+        groups: dict[Any, list[int]] = {}
+        for parent, filter_ in keys:
+            groups.setdefault(filter_, []).append(parent)
+        results: dict[CountKey, int] = {}
+        for filter_, parents in groups.items():
+            counts = await counts_for_parents(pool, relation, parents, filter_)
+            results.update({(p, filter_): n for p, n in counts.items()})
+        return [results[k] for k in keys]
+
+    return DataLoader(load_fn=load)
+
+
+@dataclass
+class Loaders:
+    pool: asyncpg.Pool
+    by_id: dict[str, DataLoader[int, Row | None]] = field(init=False)
+    by_slug: dict[str, DataLoader[str, Row | None]] = field(init=False)
+    pages: dict[str, DataLoader[PageKey, Page[Row]]] = field(init=False)
+    counts: dict[str, DataLoader[CountKey, int]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        tables = {
+            "event": EVENTS,
+            "policy": POLICIES,
+            "actor": ACTORS,
+            "metric": METRICS,
+            "source": SOURCES,
+            "topic": TOPICS,
+        }
+        self.by_id = {n: _rows_loader(self.pool, t, "id", "bigint") for n, t in tables.items()}
+        self.by_slug = {n: _rows_loader(self.pool, t, "slug", "text") for n, t in tables.items()}
+        self.pages = {n: _page_loader(self.pool, r) for n, r in RELATIONS.items()}
+        self.counts = {n: _count_loader(self.pool, r) for n, r in RELATIONS.items()}
+
+    async def page(
+        self, relation: str, parent: int, ordering: str | None, window: Window, filter_: Any = None
+    ) -> Page[Row]:
+        return await self.pages[relation].load((parent, ordering, window, filter_))
+
+    async def count(self, relation: str, parent: int, filter_: Any = None) -> int:
+        return await self.counts[relation].load((parent, filter_))

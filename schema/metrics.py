@@ -1,0 +1,152 @@
+"""The Metric type and its Observations: time series such as private AI investment by year."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+import strawberry
+
+from db.metrics import ObservationFilter as DbObservationFilter
+from schema.actors import Actor
+from schema.context import Info
+from schema.enums import Confidence, DatePrecision
+from schema.globalid import to_global_id
+from schema.lists import relation_connection
+from schema.node import Node
+from schema.orders import ObservationOrder, SourceOrder, order_name
+from schema.paging import After, Before, Connection, First, Last
+from schema.ranges import DateRange, date_range
+from schema.sources import Source
+
+
+@strawberry.input(description="Conditions on observations; every condition given must hold.")
+class ObservationFilter:
+    date: DateRange | None = strawberry.field(default=None, description="Observations dated in this range.")
+    entity: list[str] | None = strawberry.field(
+        default=None, description="Observations of any of these entities (actor slugs)."
+    )
+
+    def to_db(self) -> DbObservationFilter:
+        date_from, date_to = date_range(self.date, "date")
+        return DbObservationFilter(
+            date_from=date_from, date_to=date_to, entity_slugs=tuple(self.entity or ())
+        )
+
+
+@strawberry.type(description="One value of a metric, for one entity at one date, with its source.")
+class Observation(Node):
+    metric_pk: strawberry.Private[int]
+    entity_pk: strawberry.Private[int]
+    source_pk: strawberry.Private[int]
+    date: dt.date = strawberry.field(
+        description="The date the value is for; read with `datePrecision` (a yearly value is "
+        "dated 1 January)."
+    )
+    date_precision: DatePrecision = strawberry.field(description="How exactly `date` is known.")
+    value: float = strawberry.field(description="The value, in the metric's unit.")
+    confidence: Confidence = strawberry.field(description="How sure the dataset is of this value.")
+    note: str | None = strawberry.field(description="Revisions, caveats, disagreements.")
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Observation:
+        return cls(
+            id=strawberry.ID(
+                to_global_id(
+                    "Observation", f"{row['metric_slug']}/{row['entity_slug']}/{row['date'].isoformat()}"
+                )
+            ),
+            metric_pk=row["metric_id"],
+            entity_pk=row["entity_id"],
+            source_pk=row["source_id"],
+            date=row["date"],
+            date_precision=DatePrecision(row["date_precision"]),
+            value=row["value"],
+            confidence=Confidence(row["confidence"]),
+            note=row["note"],
+        )
+
+    @strawberry.field(description="What the value is of (usually a country).")
+    async def entity(self, info: Info) -> Actor:
+        row = await info.context.loaders.by_id["actor"].load(self.entity_pk)
+        assert row is not None  # foreign key
+        return Actor.from_row(row)
+
+    @strawberry.field(description="The source of this value.")
+    async def source(self, info: Info) -> Source:
+        row = await info.context.loaders.by_id["source"].load(self.source_pk)
+        assert row is not None  # foreign key
+        return Source.from_row(row)
+
+    @strawberry.field(description="The metric this is a value of.")
+    async def metric(self, info: Info) -> Metric:
+        row = await info.context.loaders.by_id["metric"].load(self.metric_pk)
+        assert row is not None  # foreign key
+        return Metric.from_row(row)
+
+
+@strawberry.type(description="A measured quantity, observed over time for one or more entities.")
+class Metric(Node):
+    pk: strawberry.Private[int]
+    slug: str = strawberry.field(description="Stable, human-readable identifier.")
+    name: str = strawberry.field(description="Name of the metric.")
+    description: str = strawberry.field(description="What is measured, and how.")
+    unit: str = strawberry.field(description="What one unit of `value` means, e.g. USD billions.")
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Metric:
+        return cls(
+            pk=row["id"],
+            id=strawberry.ID(to_global_id("Metric", row["slug"])),
+            slug=row["slug"],
+            name=row["name"],
+            description=row["description"],
+            unit=row["unit"],
+        )
+
+    @strawberry.field(description="The values of this metric, oldest first by default.")
+    async def observations(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        order_by: Annotated[
+            ObservationOrder | None, strawberry.argument(description="The order of the list.")
+        ] = None,
+        filter: Annotated[
+            ObservationFilter | None,
+            strawberry.argument(description="Only observations matching this."),
+        ] = None,
+    ) -> Connection[Observation]:
+        return await relation_connection(
+            info,
+            "metric.observations",
+            self.pk,
+            order_name(order_by),
+            (first, after, last, before),
+            Observation.from_row,
+            filter.to_db() if filter else None,
+        )
+
+    @strawberry.field(description="The sources that define this metric.")
+    async def sources(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        order_by: Annotated[
+            SourceOrder | None, strawberry.argument(description="The order of the list.")
+        ] = None,
+    ) -> Connection[Source]:
+        return await relation_connection(
+            info,
+            "metric.sources",
+            self.pk,
+            order_name(order_by),
+            (first, after, last, before),
+            Source.from_row,
+        )

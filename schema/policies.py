@@ -1,0 +1,200 @@
+"""The Policy type: strategies, laws, rules, export controls, agreements."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Annotated, Any
+
+import strawberry
+
+from db import policies as db_policies
+from schema.context import Info
+from schema.enums import Confidence, Instrument, PolicyStatus, Stance
+from schema.errors import BadRequest
+from schema.events import Event, EventFilter, event_filter
+from schema.globalid import to_global_id
+from schema.lists import relation_connection
+from schema.node import Node
+from schema.orders import EventOrder, SourceOrder, order_name
+from schema.paging import After, Before, Connection, First, Last
+from schema.ranges import DateRange, date_range
+
+if TYPE_CHECKING:
+    from schema.actors import Actor
+    from schema.sources import Source
+    from schema.topics import Topic
+
+
+@strawberry.input(description="Conditions on policies; every condition given must hold.")
+class PolicyFilter:
+    announced: DateRange | None = strawberry.field(
+        default=None, description="Policies announced in this range."
+    )
+    instrument: list[Instrument] | None = strawberry.field(
+        default=None, description="Policies of any of these instruments."
+    )
+    status: list[PolicyStatus] | None = strawberry.field(
+        default=None, description="Policies in any of these statuses."
+    )
+    stance: list[Stance] | None = strawberry.field(
+        default=None, description="Policies with any of these stances."
+    )
+    jurisdiction: list[str] | None = strawberry.field(
+        default=None, description="Policies of these jurisdictions (ISO alpha-2 or INTL)."
+    )
+    issuer: list[str] | None = strawberry.field(
+        default=None, description="Policies issued by any of these actors (by slug)."
+    )
+    issuer_country: list[str] | None = strawberry.field(
+        default=None, description="Policies issued by actors of any of these countries."
+    )
+    topic: list[str] | None = strawberry.field(
+        default=None, description="Policies tagged with any of these topics (by slug)."
+    )
+    search: str | None = strawberry.field(
+        default=None,
+        description='Full-text search over title and summary ("quoted phrases", -exclusions).',
+    )
+
+    def to_db(self) -> db_policies.PolicyFilter:
+        announced_from, announced_to = date_range(self.announced, "announced")
+        if self.search is not None and not self.search.strip():
+            raise BadRequest("search must not be empty")
+        return db_policies.PolicyFilter(
+            announced_from=announced_from,
+            announced_to=announced_to,
+            instruments=tuple(str(i.value) for i in self.instrument or ()),
+            statuses=tuple(str(s.value) for s in self.status or ()),
+            stances=tuple(str(s.value) for s in self.stance or ()),
+            jurisdictions=tuple(j.upper() for j in self.jurisdiction or ()),
+            issuer_slugs=tuple(self.issuer or ()),
+            issuer_countries=tuple(c.upper() for c in self.issuer_country or ()),
+            topic_slugs=tuple(self.topic or ()),
+            search=self.search,
+        )
+
+
+def policy_filter(f: PolicyFilter | None) -> db_policies.PolicyFilter | None:
+    return f.to_db() if f is not None else None
+
+
+@strawberry.type(
+    description="A policy instrument: a national strategy, law, executive order, regulation, "
+    "export control, entity listing, investment rule, fund, agreement or standard."
+)
+class Policy(Node):
+    pk: strawberry.Private[int]
+    issuer_pk: strawberry.Private[int]
+    slug: str = strawberry.field(description="Stable, human-readable identifier.")
+    title: str = strawberry.field(description="Title in English.")
+    title_zh: str | None = strawberry.field(description="Title in Chinese, for Chinese policies.")
+    jurisdiction: str = strawberry.field(
+        description="Where it applies: ISO 3166-1 alpha-2, or INTL for international instruments."
+    )
+    instrument: Instrument = strawberry.field(description="Its legal form.")
+    status: PolicyStatus = strawberry.field(description="Where it is in its life.")
+    announced_on: dt.date | None = strawberry.field(description="The day it was announced.")
+    effective_on: dt.date | None = strawberry.field(description="The day it took effect.")
+    ended_on: dt.date | None = strawberry.field(
+        description="The day it was repealed, expired or was suspended."
+    )
+    summary: str = strawberry.field(description="What it does, from the sources.")
+    official_url: str | None = strawberry.field(description="Where its official text is.")
+    stance: Stance = strawberry.field(description="Its stance toward the other side.")
+    confidence: Confidence = strawberry.field(description="How sure the dataset is of this record.")
+    confidence_note: str | None = strawberry.field(
+        description="Where sources disagree, or what else a reader should know."
+    )
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Policy:
+        return cls(
+            pk=row["id"],
+            issuer_pk=row["issuer_id"],
+            id=strawberry.ID(to_global_id("Policy", row["slug"])),
+            slug=row["slug"],
+            title=row["title"],
+            title_zh=row["title_zh"],
+            jurisdiction=row["jurisdiction"],
+            instrument=Instrument(row["instrument"]),
+            status=PolicyStatus(row["status"]),
+            announced_on=row["announced_on"],
+            effective_on=row["effective_on"],
+            ended_on=row["ended_on"],
+            summary=row["summary"],
+            official_url=row["official_url"],
+            stance=Stance(row["stance"]),
+            confidence=Confidence(row["confidence"]),
+            confidence_note=row["confidence_note"],
+        )
+
+    @strawberry.field(description="The actor that issued it.")
+    async def issuer(self, info: Info) -> Annotated[Actor, strawberry.lazy("schema.actors")]:
+        from schema.actors import Actor
+
+        row = await info.context.loaders.by_id["actor"].load(self.issuer_pk)
+        assert row is not None  # policy.issuer_id is a NOT NULL foreign key
+        return Actor.from_row(row)
+
+    @strawberry.field(description="Events that enact, apply or answer this policy.")
+    async def events(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        order_by: Annotated[
+            EventOrder | None, strawberry.argument(description="The order of the list.")
+        ] = None,
+        filter: Annotated[
+            EventFilter | None, strawberry.argument(description="Only events matching this.")
+        ] = None,
+    ) -> Connection[Event]:
+        return await relation_connection(
+            info,
+            "policy.events",
+            self.pk,
+            order_name(order_by),
+            (first, after, last, before),
+            Event.from_row,
+            event_filter(filter),
+        )
+
+    @strawberry.field(description="Topics the policy is tagged with.")
+    async def topics(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[Annotated[Topic, strawberry.lazy("schema.topics")]]:
+        from schema.topics import Topic
+
+        return await relation_connection(
+            info, "policy.topics", self.pk, None, (first, after, last, before), Topic.from_row
+        )
+
+    @strawberry.field(description="The sources this record rests on.")
+    async def sources(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        order_by: Annotated[
+            SourceOrder | None, strawberry.argument(description="The order of the list.")
+        ] = None,
+    ) -> Connection[Annotated[Source, strawberry.lazy("schema.sources")]]:
+        from schema.sources import Source
+
+        return await relation_connection(
+            info,
+            "policy.sources",
+            self.pk,
+            order_name(order_by),
+            (first, after, last, before),
+            Source.from_row,
+        )

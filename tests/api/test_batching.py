@@ -1,0 +1,81 @@
+"""No N+1: a nested query runs the same number of SQL statements for 10 events as for 100."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from api.settings import Settings
+from tests.api.test_queries import data
+from tests.conftest import Databases, running_service
+
+NESTED = """
+query($n: Int!) {
+  events(first: $n) {
+    totalCount
+    nodes {
+      slug
+      actors { totalCount edges { role node { slug parent { slug } } } }
+      sources { nodes { slug } }
+      topics { nodes { slug } }
+      policies { nodes { slug issuer { slug } } }
+    }
+  }
+}
+"""
+
+
+async def _add_synthetic_events(url: str, count: int) -> None:
+    """Events each linked to actors, sources, topics and a policy of the fixture data."""
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute(
+            """
+            insert into event (slug, title, summary, date, date_precision, category, stance,
+                               cooperation_score, score_rationale, significance, confidence)
+            select 'synthetic-' || i, 'Synthetic event ' || i, 'Made by the test.',
+                   date '2020-01-01' + i, 'DAY', 'OTHER', 'NEUTRAL', 0, 'Test.', 1, 'CONFIRMED'
+            from generate_series(1, $1) as i
+            """,
+            count,
+        )
+        for link, column, table in (
+            ("event_topic", "topic_id", "topic"),
+            ("event_source", "source_id", "source"),
+            ("event_policy", "policy_id", "policy"),
+        ):
+            await conn.execute(
+                f"insert into {link} (event_id, {column}) "
+                f"select e.id, x.id from event e cross join {table} x where e.slug like 'synthetic-%'"
+            )
+        await conn.execute(
+            "insert into event_actor (event_id, actor_id, role) "
+            "select e.id, a.id, 'PARTICIPANT' from event e cross join actor a "
+            "where e.slug like 'synthetic-%'"
+        )
+    finally:
+        await conn.close()
+
+
+async def test_statement_count_does_not_grow_with_events(
+    settings: Settings, databases: Databases, fresh_url: str
+) -> None:
+    await _add_synthetic_events(fresh_url, 100)
+    async with running_service(settings, fresh_url) as service:
+        # Warm up: a new connection's first statements include asyncpg's type introspection.
+        data(await service.graphql(NESTED, {"n": 100}))
+        counts = {}
+        for n in (10, 100):
+            service.queries.statements.clear()
+            result = data(await service.graphql(NESTED, {"n": n}))
+            assert len(result["events"]["nodes"]) == n
+            synthetic = result["events"]["nodes"][-1]
+            assert synthetic["slug"].startswith("synthetic-")
+            assert synthetic["actors"]["totalCount"] == 5
+            assert len(synthetic["policies"]["nodes"]) == 2
+            counts[n] = (len(service.queries.statements), len(set(service.queries.statements)))
+    # The same statements run for 10 events as for 100: root page, count, and one per relation
+    # (actors, actor counts, sources, topics, policies) and per parent lookup (actor parents and
+    # policy issuers share the actor loader, so they are one statement or two depending on
+    # whether they land in the same event-loop tick).
+    assert counts[10][1] == counts[100][1] == 8, counts
+    assert counts[10][0] <= 9 and counts[100][0] <= 9, counts
