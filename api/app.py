@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from typing import Any, TypedDict
+from typing import TypedDict
 
 import asyncpg
 from starlette.applications import Starlette
@@ -14,24 +14,20 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from strawberry.asgi import GraphQL
 
 from api.database import PoolInit, create_pool
+from api.graphql_http import GraphQLEndpoint
 from api.middleware import RequestIdMiddleware
+from api.persisted import PersistedQueries
+from api.release_tag import ReleaseTag
 from api.settings import Settings
 from schema.build import build_schema
-from schema.context import Context, new_context
 
 READY_TIMEOUT_S = 2.0
 
 
 class State(TypedDict):
     pool: asyncpg.Pool
-
-
-class DetenteGraphQL(GraphQL[Context, None]):
-    async def get_context(self, request: Any, response: Any) -> Context:
-        return new_context(request.state.pool, request.state.request_id)
 
 
 async def health(request: Request) -> Response:
@@ -59,10 +55,13 @@ def create_app(settings: Settings, database_url: str, pool_init: PoolInit | None
         finally:
             await pool.close()
 
-    graphql = DetenteGraphQL(build_schema(), graphql_ide="graphiql")
+    persisted = PersistedQueries.from_manifest(
+        settings.persisted_queries_file, settings.persisted_queries_only
+    )
+    graphql = GraphQLEndpoint(build_schema(), persisted, ReleaseTag())
     return Starlette(
         routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/graphql", graphql),
             Route("/health", health),
             Route("/ready", ready),
         ],

@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     pool_min_size: int = Field(default=2, ge=1)
     pool_max_size: int = Field(default=10, ge=1)
     statement_timeout_ms: int = Field(default=5000, ge=100)
+    persisted_queries_file: Path | None = None
+    persisted_queries_only: bool = False
 
     @field_validator("cors_origins", mode="before")
     @classmethod

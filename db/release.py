@@ -18,3 +18,8 @@ async def latest_release(conn: asyncpg.Pool | asyncpg.Connection) -> dict[str, A
     release = dict(row.items())
     release["row_counts"] = json.loads(release["row_counts"])
     return release
+
+
+async def latest_content_hash(conn: asyncpg.Pool | asyncpg.Connection) -> str | None:
+    value = await conn.fetchval("select content_hash from release order by loaded_at desc, id desc limit 1")
+    return str(value) if value is not None else None
