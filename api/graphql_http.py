@@ -115,13 +115,9 @@ class GraphQLEndpoint:
         if method not in ("GET", "POST"):
             raise _RequestError(405, "GraphQL is served over GET and POST", {"allow": "GET, POST"})
         accept = request.headers.get("accept")
-        if (
-            method == "GET"
-            and "query" not in request.query_params
-            and "extensions" not in request.query_params
-        ):
-            if accept and "text/html" in accept:
-                return HTMLResponse(get_graphql_ide_html("graphiql"))
+        wants_ide = accept is not None and "text/html" in accept
+        if method == "GET" and wants_ide and not {"query", "extensions"} & set(request.query_params):
+            return HTMLResponse(get_graphql_ide_html("graphiql"))
         media = _media_type(accept)
         if media is None:
             raise _RequestError(406, f"cannot answer with any of {accept!r}; accept {GRAPHQL_RESPONSE}")
