@@ -54,7 +54,10 @@ EVENTS = Table(
 
 @dataclass(frozen=True)
 class EventFilter:
-    """Conditions on events; every field narrows the result (they combine with AND)."""
+    """Conditions on events; every field narrows the result (they combine with AND).
+
+    `all_of`, `any_of` and `none_of` nest filters: every one, at least one, none of them.
+    """
 
     date_from: dt.date | None = None
     date_to: dt.date | None = None
@@ -72,60 +75,85 @@ class EventFilter:
     topic_slugs: tuple[str, ...] = ()
     policy_slugs: tuple[str, ...] = ()
     search: str | None = None
+    all_of: tuple[EventFilter, ...] = ()
+    any_of: tuple[EventFilter, ...] = ()
+    none_of: tuple[EventFilter, ...] = ()
 
 
-def apply_event_filter(sql: Sql, f: EventFilter | None) -> None:
-    if f is None:
-        return
+def _in(sql: Sql, expression: str, values: tuple[str, ...]) -> str:
+    return f"{expression} = any({sql.param(list(values), 'text[]')})"
+
+
+def event_conditions(sql: Sql, f: EventFilter) -> list[str]:
+    """The filter as SQL conditions over `e` (to be AND-ed), parameters added to `sql`."""
+    c: list[str] = []
     if f.date_from is not None:
-        sql.filter(f"coalesce(e.end_date, e.date) >= {sql.param(f.date_from)}")
+        c.append(f"coalesce(e.end_date, e.date) >= {sql.param(f.date_from)}")
     if f.date_to is not None:
-        sql.filter(f"e.date <= {sql.param(f.date_to)}")
+        c.append(f"e.date <= {sql.param(f.date_to)}")
     if f.categories:
-        sql.filter(f"e.category = any({sql.param(list(f.categories), 'text[]')})")
+        c.append(_in(sql, "e.category", f.categories))
     if f.stances:
-        sql.filter(f"e.stance = any({sql.param(list(f.stances), 'text[]')})")
+        c.append(_in(sql, "e.stance", f.stances))
     if f.precisions:
-        sql.filter(f"e.date_precision = any({sql.param(list(f.precisions), 'text[]')})")
-    if f.score_min is not None:
-        sql.filter(f"e.cooperation_score >= {sql.param(f.score_min)}")
-    if f.score_max is not None:
-        sql.filter(f"e.cooperation_score <= {sql.param(f.score_max)}")
-    if f.significance_min is not None:
-        sql.filter(f"e.significance >= {sql.param(f.significance_min)}")
-    if f.significance_max is not None:
-        sql.filter(f"e.significance <= {sql.param(f.significance_max)}")
+        c.append(_in(sql, "e.date_precision", f.precisions))
+    for expression, op, value in (
+        ("e.cooperation_score", ">=", f.score_min),
+        ("e.cooperation_score", "<=", f.score_max),
+        ("e.significance", ">=", f.significance_min),
+        ("e.significance", "<=", f.significance_max),
+    ):
+        if value is not None:
+            c.append(f"{expression} {op} {sql.param(value)}")
     if f.actor_slugs or f.actor_roles or f.actor_countries:
-        conditions = ["x.event_id = e.id"]
+        link = ["x.event_id = e.id"]
         if f.actor_slugs:
-            conditions.append(f"xa.slug = any({sql.param(list(f.actor_slugs), 'text[]')})")
+            link.append(_in(sql, "xa.slug", f.actor_slugs))
         if f.actor_roles:
-            conditions.append(f"x.role = any({sql.param(list(f.actor_roles), 'text[]')})")
+            link.append(_in(sql, "x.role", f.actor_roles))
         if f.actor_countries:
-            conditions.append(f"xa.country = any({sql.param(list(f.actor_countries), 'text[]')})")
-        sql.filter(
+            link.append(_in(sql, "xa.country", f.actor_countries))
+        c.append(
             "exists (select 1 from event_actor x join actor xa on xa.id = x.actor_id "
-            f"where {' and '.join(conditions)})"
+            f"where {' and '.join(link)})"
         )
     if f.between_us_and_china is not None:
         both = " and ".join(
             "exists (select 1 from event_actor x join actor xa on xa.id = x.actor_id "
-            f"where x.event_id = e.id and xa.country = '{c}')"
-            for c in ("US", "CN")
+            f"where x.event_id = e.id and xa.country = '{country}')"
+            for country in ("US", "CN")
         )
-        sql.filter(both if f.between_us_and_china else f"not ({both})")
+        c.append(both if f.between_us_and_china else f"not ({both})")
     if f.topic_slugs:
-        sql.filter(
+        c.append(
             "exists (select 1 from event_topic x join topic xt on xt.id = x.topic_id "
-            f"where x.event_id = e.id and xt.slug = any({sql.param(list(f.topic_slugs), 'text[]')}))"
+            f"where x.event_id = e.id and {_in(sql, 'xt.slug', f.topic_slugs)})"
         )
     if f.policy_slugs:
-        sql.filter(
+        c.append(
             "exists (select 1 from event_policy x join policy xp on xp.id = x.policy_id "
-            f"where x.event_id = e.id and xp.slug = any({sql.param(list(f.policy_slugs), 'text[]')}))"
+            f"where x.event_id = e.id and {_in(sql, 'xp.slug', f.policy_slugs)})"
         )
     if f.search:
-        sql.filter(f"e.search @@ websearch_to_tsquery('english', {sql.param(f.search)})")
+        c.append(f"e.search @@ websearch_to_tsquery('english', {sql.param(f.search)})")
+    for sub in f.all_of:
+        c.extend(event_conditions(sql, sub))
+    if f.any_of:
+        c.append(" or ".join(_conjunction(sql, sub) for sub in f.any_of))
+    for sub in f.none_of:
+        c.append(f"not {_conjunction(sql, sub)}")
+    return c
+
+
+def _conjunction(sql: Sql, f: EventFilter) -> str:
+    conditions = event_conditions(sql, f)
+    return "(" + " and ".join(f"({x})" for x in conditions) + ")" if conditions else "(true)"
+
+
+def apply_event_filter(sql: Sql, f: EventFilter | None) -> None:
+    if f is not None:
+        for condition in event_conditions(sql, f):
+            sql.filter(condition)
 
 
 def events_sql(f: EventFilter | None = None, joins: str = "") -> Sql:

@@ -137,7 +137,7 @@ class Actor(Node):
             order_name(order_by),
             (first, after, last, before),
             Event.from_row,
-            event_filter(filter),
+            await event_filter(info, filter),
         )
 
     @strawberry.field(description="Policies this actor issued.")
@@ -165,7 +165,7 @@ class Actor(Node):
             order_name(order_by),
             (first, after, last, before),
             Policy.from_row,
-            policy_filter(filter),
+            await policy_filter(info, filter),
         )
 
     @strawberry.field(description="The sources this actor's description rests on.")

@@ -71,6 +71,27 @@ class EventFilter:
         default=None,
         description='Full-text search over title and summary ("quoted phrases", -exclusions).',
     )
+    and_: list[EventFilter] | None = strawberry.field(
+        default=None, name="and", description="Events matching every one of these filters."
+    )
+    or_: list[EventFilter] | None = strawberry.field(
+        default=None, name="or", description="Events matching at least one of these filters."
+    )
+    not_: EventFilter | None = strawberry.field(
+        default=None, name="not", description="Events not matching this filter."
+    )
+
+    def referenced(self) -> dict[str, set[str]]:
+        """Slugs this filter names, by table, so unknown ones can be refused."""
+        refs = {
+            "actor": set(self.actor or ()),
+            "topic": set(self.topic or ()),
+            "policy": set(self.policy or ()),
+        }
+        for sub in [*(self.and_ or ()), *(self.or_ or ()), *([self.not_] if self.not_ else [])]:
+            for table, slugs in sub.referenced().items():
+                refs[table] |= slugs
+        return refs
 
     def to_db(self) -> db_events.EventFilter:
         score = int_range(self.cooperation_score, "cooperationScore", -10, 10)
@@ -99,11 +120,29 @@ class EventFilter:
             topic_slugs=tuple(self.topic or ()),
             policy_slugs=tuple(self.policy or ()),
             search=self.search,
+            all_of=tuple(sub.to_db() for sub in self.and_ or ()),
+            any_of=tuple(sub.to_db() for sub in self.or_ or ()),
+            none_of=(self.not_.to_db(),) if self.not_ else (),
         )
 
 
-def event_filter(f: EventFilter | None) -> db_events.EventFilter | None:
-    return f.to_db() if f is not None else None
+async def check_known(info: Info, table: str, slugs: set[str], field: str) -> None:
+    """Refuse a filter that names a record that does not exist (an empty result would mislead)."""
+    ordered = sorted(slugs)
+    rows = await info.context.loaders.by_slug[table].load_many(ordered)
+    unknown = [slug for slug, row in zip(ordered, rows, strict=True) if row is None]
+    if unknown:
+        raise BadRequest(f"unknown {field} slug(s) in filter: {', '.join(unknown)}")
+
+
+async def event_filter(info: Info, f: EventFilter | None) -> db_events.EventFilter | None:
+    if f is None:
+        return None
+    converted = f.to_db()
+    for table, slugs in f.referenced().items():
+        if slugs:
+            await check_known(info, table, slugs, table)
+    return converted
 
 
 @strawberry.type(

@@ -7,8 +7,10 @@ from typing import Annotated, Any
 
 import strawberry
 
+from db.aggregates import series_summary
 from db.metrics import ObservationFilter as DbObservationFilter
 from schema.actors import Actor
+from schema.aggregates import SeriesSummary
 from schema.context import Info
 from schema.enums import Confidence, DatePrecision
 from schema.globalid import to_global_id
@@ -129,6 +131,22 @@ class Metric(Node):
             Observation.from_row,
             filter.to_db() if filter else None,
         )
+
+    @strawberry.field(
+        description="First and latest value, change, percent change, min and max of this "
+        "metric for one entity over a date range; null when it has no observations there."
+    )
+    async def summary(
+        self,
+        info: Info,
+        entity: Annotated[str, strawberry.argument(description="The entity's actor slug.")],
+        date: Annotated[
+            DateRange | None, strawberry.argument(description="Only observations in this range.")
+        ] = None,
+    ) -> SeriesSummary | None:
+        date_from, date_to = date_range(date, "date")
+        row = await series_summary(info.context.pool, self.pk, entity, date_from, date_to)
+        return SeriesSummary.from_row(row) if row else None
 
     @strawberry.field(description="The sources that define this metric.")
     async def sources(

@@ -11,7 +11,7 @@ from db import policies as db_policies
 from schema.context import Info
 from schema.enums import Confidence, Instrument, PolicyStatus, Stance
 from schema.errors import BadRequest
-from schema.events import Event, EventFilter, event_filter
+from schema.events import Event, EventFilter, check_known, event_filter
 from schema.globalid import to_global_id
 from schema.lists import relation_connection
 from schema.node import Node
@@ -74,8 +74,15 @@ class PolicyFilter:
         )
 
 
-def policy_filter(f: PolicyFilter | None) -> db_policies.PolicyFilter | None:
-    return f.to_db() if f is not None else None
+async def policy_filter(info: Info, f: PolicyFilter | None) -> db_policies.PolicyFilter | None:
+    if f is None:
+        return None
+    converted = f.to_db()
+    if f.issuer:
+        await check_known(info, "actor", set(f.issuer), "issuer")
+    if f.topic:
+        await check_known(info, "topic", set(f.topic), "topic")
+    return converted
 
 
 @strawberry.type(
@@ -158,7 +165,7 @@ class Policy(Node):
             order_name(order_by),
             (first, after, last, before),
             Event.from_row,
-            event_filter(filter),
+            await event_filter(info, filter),
         )
 
     @strawberry.field(description="Topics the policy is tagged with.")

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import strawberry
 
 from db import actors as db_actors
+from db import aggregates as db_aggregates
 from db import events as db_events
 from db import metrics as db_metrics
 from db import policies as db_policies
@@ -15,6 +16,7 @@ from db import sources as db_sources
 from db import topics as db_topics
 from db.release import latest_release
 from schema.actors import Actor, ActorFilter, actor_filter
+from schema.aggregates import EventCount, EventGroupBy, TimelineBucket, TimelineInterval
 from schema.context import Info
 from schema.errors import BadRequest
 from schema.events import Event, EventFilter, event_filter
@@ -131,7 +133,7 @@ class Query:
             EventFilter | None, strawberry.argument(description="Only events matching this.")
         ] = None,
     ) -> Connection[Event]:
-        f = event_filter(filter)
+        f = await event_filter(info, filter)
         return await root_connection(
             info,
             db_events.EVENTS,
@@ -159,7 +161,7 @@ class Query:
             PolicyFilter | None, strawberry.argument(description="Only policies matching this.")
         ] = None,
     ) -> Connection[Policy]:
-        f = policy_filter(filter)
+        f = await policy_filter(info, filter)
         return await root_connection(
             info,
             db_policies.POLICIES,
@@ -274,3 +276,32 @@ class Query:
     async def release(self, info: Info) -> Release | None:
         row = await latest_release(info.context.pool)
         return Release.from_row(row) if row else None
+
+    @strawberry.field(
+        description="The cooperation–competition index over time: one bucket per period that has "
+        "events matching the filter, oldest first."
+    )
+    async def timeline(
+        self,
+        info: Info,
+        interval: Annotated[TimelineInterval, strawberry.argument(description="Bucket width.")],
+        filter: Annotated[
+            EventFilter | None, strawberry.argument(description="Only events matching this.")
+        ] = None,
+    ) -> list[TimelineBucket]:
+        f = await event_filter(info, filter)
+        rows = await db_aggregates.timeline(info.context.pool, interval.value, f)
+        return [TimelineBucket.from_row(r) for r in rows]
+
+    @strawberry.field(description="How many events fall in each group, largest first.")
+    async def event_counts(
+        self,
+        info: Info,
+        group_by: Annotated[EventGroupBy, strawberry.argument(description="What to group by.")],
+        filter: Annotated[
+            EventFilter | None, strawberry.argument(description="Only events matching this.")
+        ] = None,
+    ) -> list[EventCount]:
+        f = await event_filter(info, filter)
+        rows = await db_aggregates.event_counts(info.context.pool, group_by.value, f)
+        return [EventCount.from_row(r) for r in rows]

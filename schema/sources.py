@@ -95,7 +95,7 @@ class Source(Node):
             order_name(order_by),
             (first, after, last, before),
             Event.from_row,
-            event_filter(filter),
+            await event_filter(info, filter),
         )
 
     @strawberry.field(description="Policies that cite this source.")
@@ -120,5 +120,5 @@ class Source(Node):
             order_name(order_by),
             (first, after, last, before),
             Policy.from_row,
-            policy_filter(filter),
+            await policy_filter(info, filter),
         )

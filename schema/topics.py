@@ -55,7 +55,7 @@ class Topic(Node):
             order_name(order_by),
             (first, after, last, before),
             Event.from_row,
-            event_filter(filter),
+            await event_filter(info, filter),
         )
 
     @strawberry.field(description="Policies tagged with this topic.")
@@ -80,5 +80,5 @@ class Topic(Node):
             order_name(order_by),
             (first, after, last, before),
             Policy.from_row,
-            policy_filter(filter),
+            await policy_filter(info, filter),
         )

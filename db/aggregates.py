@@ -1,0 +1,110 @@
+"""Aggregates over events and observations, computed in SQL (GROUP BY, FILTER, window-free
+array_agg ordering), never in Python loops."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import asyncpg
+
+from db.events import EventFilter, events_sql
+
+INTERVALS = {"MONTH": "month", "QUARTER": "quarter", "YEAR": "year"}
+
+# Each grouping: the joins it needs, the key and label expressions. Events are counted once per
+# group even when several of their actors fall in it.
+GROUPINGS: dict[str, tuple[str, str, str]] = {
+    "CATEGORY": ("", "e.category", "e.category"),
+    "STANCE": ("", "e.stance", "e.stance"),
+    "YEAR": ("", "extract(year from e.date)::int::text", "extract(year from e.date)::int::text"),
+    "TOPIC": (
+        "join event_topic gt on gt.event_id = e.id join topic g on g.id = gt.topic_id",
+        "g.slug",
+        "g.name",
+    ),
+    "ACTOR": (
+        "join event_actor ga on ga.event_id = e.id join actor g on g.id = ga.actor_id",
+        "g.slug",
+        "g.name",
+    ),
+    "COUNTRY": (
+        "join event_actor ga on ga.event_id = e.id join actor g on g.id = ga.actor_id "
+        "and g.country is not null",
+        "g.country",
+        "g.country",
+    ),
+}
+
+
+async def timeline(
+    conn: asyncpg.Pool | asyncpg.Connection, interval: str, f: EventFilter | None
+) -> list[dict[str, Any]]:
+    """One bucket per period with events: counts by stance, score sum and mean, the top event."""
+    sql = events_sql(f)
+    unit = sql.param(INTERVALS[interval])
+    rows = await conn.fetch(
+        f"""
+        select date_trunc({unit}, e.date)::date as period_start,
+               count(*) as events,
+               count(*) filter (where e.stance = 'COOPERATIVE') as cooperative,
+               count(*) filter (where e.stance = 'COMPETITIVE') as competitive,
+               count(*) filter (where e.stance = 'MIXED') as mixed,
+               count(*) filter (where e.stance = 'NEUTRAL') as neutral,
+               sum(e.cooperation_score) as score_sum,
+               avg(e.cooperation_score)::float8 as score_mean,
+               (array_agg(e.id order by e.significance desc, e.date desc, e.id desc))[1]
+                   as top_event_id
+        from {sql.from_} where {sql.where_sql()}
+        group by 1 order by 1
+        """,
+        *sql.params,
+    )
+    return [dict(r.items()) for r in rows]
+
+
+async def event_counts(
+    conn: asyncpg.Pool | asyncpg.Connection, group_by: str, f: EventFilter | None
+) -> list[dict[str, Any]]:
+    joins, key, label = GROUPINGS[group_by]
+    sql = events_sql(f, joins)
+    # Distinct (group, event) pairs first, so an event with two roles counts (and scores) once.
+    rows = await conn.fetch(
+        f"""
+        select key, min(label) as label, count(*) as events, avg(score)::float8 as score_mean
+        from (select distinct {key} as key, {label} as label, e.id, e.cooperation_score as score
+              from {sql.from_} where {sql.where_sql()}) pairs
+        group by key order by events desc, key
+        """,
+        *sql.params,
+    )
+    return [dict(r.items()) for r in rows]
+
+
+async def series_summary(
+    conn: asyncpg.Pool | asyncpg.Connection,
+    metric_id: int,
+    entity_slug: str,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+) -> dict[str, Any] | None:
+    row = await conn.fetchrow(
+        """
+        select count(*) as observations,
+               (array_agg(o.date order by o.date))[1] as first_date,
+               (array_agg(o.value order by o.date))[1] as first_value,
+               (array_agg(o.date order by o.date desc))[1] as latest_date,
+               (array_agg(o.value order by o.date desc))[1] as latest_value,
+               min(o.value) as min_value, max(o.value) as max_value
+        from observation o join actor a on a.id = o.entity_id
+        where o.metric_id = $1 and a.slug = $2
+          and ($3::date is null or o.date >= $3) and ($4::date is null or o.date <= $4)
+        """,
+        metric_id,
+        entity_slug,
+        date_from,
+        date_to,
+    )
+    if row is None or row["observations"] == 0:
+        return None
+    return dict(row.items())

@@ -1,0 +1,129 @@
+"""The timeline (cooperation index), grouped counts and series summaries, on the fixture data."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.api.test_bad_input import assert_clean_error
+from tests.api.test_queries import data
+from tests.conftest import Service
+
+
+async def test_yearly_timeline(service: Service) -> None:
+    result = data(
+        await service.graphql("""
+        { timeline(interval: YEAR) { periodStart events cooperative competitive mixed neutral
+                                      scoreSum scoreMean topEvent { slug } } }
+    """)
+    )["timeline"]
+    assert result == [
+        {
+            "periodStart": "2022-01-01",
+            "events": 2,
+            "cooperative": 0,
+            "competitive": 2,
+            "mixed": 0,
+            "neutral": 0,
+            "scoreSum": -14,
+            "scoreMean": -7.0,
+            "topEvent": {"slug": "bis-controls-2022"},
+        },
+        {
+            "periodStart": "2023-01-01",
+            "events": 4,
+            "cooperative": 2,
+            "competitive": 0,
+            "mixed": 0,
+            "neutral": 2,
+            "scoreSum": 6,
+            "scoreMean": 1.5,
+            "topEvent": {"slug": "bletchley-declaration"},
+        },
+    ]
+
+
+async def test_quarterly_timeline_with_filter(service: Service) -> None:
+    result = data(
+        await service.graphql("""
+        { timeline(interval: QUARTER, filter: {involvesUsAndChina: true}) { periodStart events scoreMean } }
+    """)
+    )["timeline"]
+    assert result == [
+        {"periodStart": "2022-10-01", "events": 2, "scoreMean": -7.0},
+        {"periodStart": "2023-10-01", "events": 1, "scoreMean": 4.0},
+    ]
+
+
+async def test_monthly_buckets_start_on_the_first(service: Service) -> None:
+    result = data(await service.graphql("{ timeline(interval: MONTH) { periodStart events } }"))["timeline"]
+    assert [b["periodStart"] for b in result] == [
+        "2022-10-01",
+        "2023-01-01",
+        "2023-07-01",
+        "2023-08-01",
+        "2023-11-01",
+    ]
+    assert [b["events"] for b in result] == [2, 1, 1, 1, 1]
+
+
+@pytest.mark.parametrize(
+    ("group_by", "expected"),
+    [
+        ("CATEGORY", {"EXPORT_CONTROL": 2, "REGULATION": 2, "SUMMIT": 1, "STATEMENT": 1}),
+        ("COUNTRY", {"CN": 5, "US": 3, "GB": 2}),
+        ("TOPIC", {"governance": 3, "chips": 2, "ai-safety": 2}),
+        ("YEAR", {"2022": 2, "2023": 4}),
+        ("STANCE", {"COMPETITIVE": 2, "COOPERATIVE": 2, "NEUTRAL": 2}),
+    ],
+)
+async def test_event_counts(service: Service, group_by: str, expected: dict[str, int]) -> None:
+    result = data(
+        await service.graphql(f"{{ eventCounts(groupBy: {group_by}) {{ key label events scoreMean }} }}")
+    )
+    counts = result["eventCounts"]
+    assert {c["key"]: c["events"] for c in counts} == expected
+    assert [c["events"] for c in counts] == sorted((c["events"] for c in counts), reverse=True)
+
+
+async def test_actor_counts_honour_filters(service: Service) -> None:
+    result = data(
+        await service.graphql(
+            "{ eventCounts(groupBy: ACTOR, filter: {category: [EXPORT_CONTROL]}) { key label events scoreMean } }"
+        )
+    )
+    assert result["eventCounts"] == [
+        {"key": "china", "label": "People's Republic of China", "events": 2, "scoreMean": -7.0},
+        {"key": "us-bis", "label": "Bureau of Industry and Security", "events": 2, "scoreMean": -7.0},
+    ]
+
+
+async def test_series_summary(service: Service) -> None:
+    result = data(
+        await service.graphql("""
+        { metric(slug: "private-ai-investment") {
+            us: summary(entity: "united-states") { observations firstDate firstValue latestDate
+                latestValue change percentChange min max }
+            late: summary(entity: "united-states", date: {from: "2023-01-01"}) { observations change }
+            none: summary(entity: "united-kingdom") { observations } } }
+    """)
+    )["metric"]
+    us = result["us"]
+    assert (us["firstDate"], us["firstValue"], us["latestDate"], us["latestValue"]) == (
+        "2022-01-01",
+        47.4,
+        "2023-01-01",
+        67.2,
+    )
+    assert us["change"] == pytest.approx(19.8)
+    assert us["percentChange"] == pytest.approx(41.7722, abs=1e-3)
+    assert (us["min"], us["max"], us["observations"]) == (47.4, 67.2, 2)
+    assert result["late"] == {"observations": 1, "change": 0.0}
+    assert result["none"] is None
+
+
+async def test_bad_aggregate_input(service: Service) -> None:
+    assert_clean_error(await service.graphql("{ timeline(interval: WEEK) { events } }"), "WEEK")
+    assert_clean_error(
+        await service.graphql('{ eventCounts(groupBy: TOPIC, filter: {topic: ["none"]}) { key } }'),
+        "unknown topic slug(s)",
+    )
