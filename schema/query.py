@@ -290,7 +290,7 @@ class Query:
         ] = None,
     ) -> list[TimelineBucket]:
         f = await event_filter(info, filter)
-        rows = await db_aggregates.timeline(info.context.pool, interval.value, f)
+        rows = await db_aggregates.timeline(info.context.pool, str(interval.value), f)
         return [TimelineBucket.from_row(r) for r in rows]
 
     @strawberry.field(description="How many events fall in each group, largest first.")
@@ -303,5 +303,5 @@ class Query:
         ] = None,
     ) -> list[EventCount]:
         f = await event_filter(info, filter)
-        rows = await db_aggregates.event_counts(info.context.pool, group_by.value, f)
+        rows = await db_aggregates.event_counts(info.context.pool, str(group_by.value), f)
         return [EventCount.from_row(r) for r in rows]
