@@ -35,10 +35,11 @@ def actors_sql(f: ActorFilter | None = None, joins: str = "") -> Sql:
     if f.countries:
         sql.filter(f"a.country = any({sql.param(list(f.countries), 'text[]')})")
     if f.search:
-        pattern = sql.param(f"%{_escape_like(f.search)}%")
+        pattern = sql.param(f"%{escape_like(f.search)}%")
         sql.filter(
             f"a.name ilike {pattern} or a.name_zh ilike {pattern} or a.slug ilike {pattern} "
-            f"or array_to_string(a.aliases, ' ') ilike {pattern}"
+            f"or array_to_string(a.aliases, ' ') ilike {pattern} "
+            f"or a.search @@ websearch_to_tsquery('english', {sql.param(f.search)})"
         )
     return sql
 
@@ -50,5 +51,5 @@ def actors_with_role_sql() -> Sql:
     return sql
 
 
-def _escape_like(text: str) -> str:
+def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -39,6 +39,7 @@ class SourceFilter:
     kinds: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
     publisher: str | None = None
+    search: str | None = None
 
 
 def sources_sql(f: SourceFilter | None = None, joins: str = "") -> Sql:
@@ -51,4 +52,6 @@ def sources_sql(f: SourceFilter | None = None, joins: str = "") -> Sql:
         sql.filter(f"s.language = any({sql.param(list(f.languages), 'text[]')})")
     if f.publisher:
         sql.filter(f"s.publisher = {sql.param(f.publisher)}")
+    if f.search:
+        sql.filter(f"s.search @@ websearch_to_tsquery('english', {sql.param(f.search)})")
     return sql

@@ -32,7 +32,7 @@ from strawberry.extensions import SchemaExtension
 
 from schema.paging import DEFAULT_PAGE_SIZE
 
-MAX_COST = 25_000
+MAX_COST = 100_000
 
 
 def _page_size(field: FieldNode, variables: dict[str, Any]) -> int:

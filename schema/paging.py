@@ -57,6 +57,10 @@ def decode_cursor(ordering: Ordering, cursor: str) -> tuple[Any, ...]:
         try:
             if key.sql_type == "date":
                 values.append(dt.date.fromisoformat(value))
+            elif key.sql_type == "float8":
+                if not isinstance(value, int | float) or isinstance(value, bool):
+                    raise TypeError
+                values.append(float(value))
             elif key.sql_type in ("bigint", "smallint"):
                 if not isinstance(value, int) or isinstance(value, bool):
                     raise TypeError
@@ -115,7 +119,7 @@ class RoleEdge(Generic[NodeT]):
     node: NodeT = strawberry.field(description="The item.")
 
 
-def _page_info(window: Window, edges: list[Any], page: Page[Any]) -> PageInfo:
+def page_info(window: Window, edges: list[Any], page: Page[Any]) -> PageInfo:
     forward_more = page.has_more if not window.backward else window.before is not None
     backward_more = page.has_more if window.backward else window.after is not None
     return PageInfo(
@@ -152,7 +156,7 @@ def build_connection(
         Edge(cursor=encode_cursor(ordering, keys), node=to_node(row))
         for row, keys in zip(page.rows, page.keys, strict=True)
     ]
-    return Connection(edges=edges, page_info=_page_info(window, edges, page), count=count)
+    return Connection(edges=edges, page_info=page_info(window, edges, page), count=count)
 
 
 @strawberry.type(description="A page of an event's actors or an actor's events; each edge carries the role.")
@@ -181,4 +185,4 @@ def build_role_connection(
         RoleEdge(cursor=encode_cursor(ordering, keys), role=Role(row["role"]), node=to_node(row))
         for row, keys in zip(page.rows, page.keys, strict=True)
     ]
-    return RoleConnection(edges=edges, page_info=_page_info(window, edges, page), count=count)
+    return RoleConnection(edges=edges, page_info=page_info(window, edges, page), count=count)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import strawberry
 
@@ -28,10 +30,17 @@ from schema.orders import ActorOrder, EventOrder, PolicyOrder, SourceOrder, orde
 from schema.paging import After, Before, Connection, First, Last
 from schema.policies import Policy, PolicyFilter, policy_filter
 from schema.release import Release
+from schema.search import SearchConnection, search
 from schema.sources import Source, SourceFilter, source_filter
 from schema.topics import Topic
 
 MAX_NODES = 100
+Search = Annotated[
+    str | None,
+    strawberry.argument(
+        description='Full-text search (stemmed words, "quoted phrases", -exclusions), combined with `filter`.'
+    ),
+]
 Slug = Annotated[str, strawberry.argument(description="The record's slug.")]
 
 _TYPES: dict[str, tuple[str, Any]] = {
@@ -61,6 +70,20 @@ async def _node(info: Info, global_id: str) -> Node | None:
     return node
 
 
+FilterT = TypeVar("FilterT")
+
+
+def with_search(f: FilterT | None, text: str | None, filter_type: type[FilterT]) -> FilterT | None:
+    """The `search` argument folded into the filter (both must hold)."""
+    if text is None:
+        return f
+    if not text.strip():
+        raise BadRequest("search must not be empty")
+    if f is not None and getattr(f, "search", None):
+        raise BadRequest("give `search` either as an argument or inside `filter`, not both")
+    return dataclasses.replace(f, search=text) if f is not None else filter_type(search=text)  # type: ignore[call-arg,type-var]
+
+
 async def _by_slug(info: Info, table: str, slug: str) -> dict[str, Any] | None:
     return await info.context.loaders.by_slug[table].load(slug)
 
@@ -86,7 +109,7 @@ class Query:
     ) -> list[Node | None]:
         if len(ids) > MAX_NODES:
             raise BadRequest(f"at most {MAX_NODES} ids at once, got {len(ids)}")
-        return [await _node(info, i) for i in ids]
+        return list(await asyncio.gather(*(_node(info, i) for i in ids)))
 
     @strawberry.field(description="An event by slug; null when there is none.")
     async def event(self, info: Info, slug: Slug) -> Event | None:
@@ -132,8 +155,9 @@ class Query:
         filter: Annotated[
             EventFilter | None, strawberry.argument(description="Only events matching this.")
         ] = None,
+        search: Search = None,
     ) -> Connection[Event]:
-        f = await event_filter(info, filter)
+        f = with_search(await event_filter(info, filter), search, db_events.EventFilter)
         return await root_connection(
             info,
             db_events.EVENTS,
@@ -160,8 +184,9 @@ class Query:
         filter: Annotated[
             PolicyFilter | None, strawberry.argument(description="Only policies matching this.")
         ] = None,
+        search: Search = None,
     ) -> Connection[Policy]:
-        f = await policy_filter(info, filter)
+        f = with_search(await policy_filter(info, filter), search, db_policies.PolicyFilter)
         return await root_connection(
             info,
             db_policies.POLICIES,
@@ -188,8 +213,9 @@ class Query:
         filter: Annotated[
             ActorFilter | None, strawberry.argument(description="Only actors matching this.")
         ] = None,
+        search: Search = None,
     ) -> Connection[Actor]:
-        f = actor_filter(filter)
+        f = with_search(actor_filter(filter), search, db_actors.ActorFilter)
         return await root_connection(
             info,
             db_actors.ACTORS,
@@ -237,8 +263,9 @@ class Query:
         filter: Annotated[
             SourceFilter | None, strawberry.argument(description="Only sources matching this.")
         ] = None,
+        search: Search = None,
     ) -> Connection[Source]:
-        f = source_filter(filter)
+        f = with_search(source_filter(filter), search, db_sources.SourceFilter)
         return await root_connection(
             info,
             db_sources.SOURCES,
@@ -271,6 +298,12 @@ class Query:
             before,
             Topic.from_row,
         )
+
+    search: SearchConnection = strawberry.field(
+        resolver=search,
+        description="Search events, policies, actors and sources at once, most relevant first; "
+        "each hit has its rank and a highlighted snippet.",
+    )
 
     @strawberry.field(description="The data release that is loaded; null before any load.")
     async def release(self, info: Info) -> Release | None:

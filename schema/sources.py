@@ -28,12 +28,16 @@ class SourceFilter:
         default=None, description="Sources in any of these languages (BCP 47, e.g. en, zh)."
     )
     publisher: str | None = strawberry.field(default=None, description="Sources from exactly this publisher.")
+    search: str | None = strawberry.field(
+        default=None, description="Full-text search over title and publisher (web-search syntax)."
+    )
 
     def to_db(self) -> db_sources.SourceFilter:
         return db_sources.SourceFilter(
             kinds=tuple(str(k.value) for k in self.kind or ()),
             languages=tuple(self.language or ()),
             publisher=self.publisher,
+            search=self.search,
         )
 
 

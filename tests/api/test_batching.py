@@ -79,3 +79,34 @@ async def test_statement_count_does_not_grow_with_events(
     # whether they land in the same event-loop tick).
     assert counts[10][1] == counts[100][1] == 8, counts
     assert counts[10][0] <= 9 and counts[100][0] <= 9, counts
+
+
+FILTERED = """
+query($n: Int!) {
+  events(first: $n, search: "synthetic", orderBy: SIGNIFICANCE_DESC,
+         filter: {or: [{category: [OTHER]}, {stance: [NEUTRAL]}], significance: {max: 3}}) {
+    nodes {
+      slug
+      actors(orderBy: NAME_DESC) { totalCount edges { role node { slug } } }
+      topics { nodes { slug events(filter: {stance: [NEUTRAL]}, orderBy: TITLE_ASC, first: 2) { totalCount } } }
+      policies(orderBy: TITLE_ASC) { nodes { slug events(filter: {actorCountry: ["CN"]}) { totalCount } } }
+    }
+  }
+}
+"""
+
+
+async def test_filtered_ordered_searched_nested_queries_do_not_grow(
+    settings: Settings, databases: Databases, fresh_url: str
+) -> None:
+    await _add_synthetic_events(fresh_url, 100)
+    async with running_service(settings, fresh_url) as service:
+        data(await service.graphql(FILTERED, {"n": 100}))
+        distinct = {}
+        for n in (10, 100):
+            service.queries.statements.clear()
+            result = data(await service.graphql(FILTERED, {"n": n}))
+            assert len(result["events"]["nodes"]) == n
+            distinct[n] = len(set(service.queries.statements))
+            assert len(service.queries.statements) <= 12
+    assert distinct[10] == distinct[100], distinct
