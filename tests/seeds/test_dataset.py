@@ -1,0 +1,187 @@
+"""Quality of the real dataset in seeds/: the curation rules, checked on every run (no network)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from urllib.parse import urlsplit
+from collections import Counter
+
+import asyncpg
+import pytest
+
+from api.settings import PROJECT_ROOT, Settings
+from db.migrate import migrate
+from db.seed import Dataset, load_seeds, read_dataset
+from db.seed.models import Actor, Event, Metric, Policy
+from tests.conftest import running_service
+
+SEEDS = PROJECT_ROOT / "seeds"
+EARLIEST = dt.date(1970, 1, 1)  # background instruments (the 1979 S&T agreement) predate 2017
+MINIMUMS = {
+    "events": 150, "policies": 60, "actors": 100, "metrics": 30, "sources": 150, "topics": 12,
+}
+MIN_OBSERVATIONS = 200
+NEEDS_CHINESE_NAME = {"STATE", "GOVERNMENT_BODY", "REGULATOR", "LEGISLATURE", "COMPANY"}
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.fixture(scope="module")
+def dataset() -> Dataset:
+    # Validation itself (schema of every file, references, duplicate slugs, dates, enums,
+    # score ranges, end >= start) happens here; a problem fails with file, record and reason.
+    return read_dataset(SEEDS)
+
+
+def test_no_duplicate_titles_or_urls(dataset: Dataset) -> None:
+    for kind, titles in (
+        ("event", [e.title for e in dataset.events]),
+        ("policy", [p.title for p in dataset.policies]),
+        ("metric", [m.name for m in dataset.metrics]),
+    ):
+        repeated = [t for t, n in Counter(t.casefold() for t in titles).items() if n > 1]
+        assert repeated == [], f"duplicate {kind} titles: {repeated}"
+    urls = Counter(s.url.rstrip("/").casefold() for s in dataset.sources)
+    assert [u for u, n in urls.items() if n > 1] == []
+
+
+def test_dates_in_range(dataset: Dataset) -> None:
+    today = dt.date.today()
+    for event in dataset.events:
+        assert EARLIEST <= event.date.value <= today, event.slug
+        if event.end_date:
+            assert event.date.value <= event.end_date.value <= today + dt.timedelta(days=366), event.slug
+    for policy in dataset.policies:
+        for day in (policy.announced_on, policy.effective_on):
+            assert day is None or EARLIEST <= day <= today + dt.timedelta(days=366), policy.slug
+        if policy.ended_on and policy.effective_on:
+            assert policy.ended_on >= policy.effective_on, policy.slug
+    for obs in dataset.observations:
+        assert EARLIEST <= obs.date.value <= today, (obs.metric, obs.entity, obs.date)
+    for source in dataset.sources:
+        assert source.accessed_on <= today, source.slug
+        if source.published_on:
+            assert source.published_on.value <= source.accessed_on, source.slug
+
+
+def test_every_record_is_cited_and_scored(dataset: Dataset) -> None:
+    for event in dataset.events:
+        assert event.actors and event.sources, event.slug
+        assert -10 <= event.cooperation_score <= 10 and event.score_rationale.strip(), event.slug
+    for policy in dataset.policies:
+        assert policy.issuer and policy.sources, policy.slug
+    assert all(o.source for o in dataset.observations)
+    assert all(a.sources for a in dataset.actors)
+
+
+def test_disputed_and_reported_records_say_why(dataset: Dataset) -> None:
+    records: list[Event | Policy] = [*dataset.events, *dataset.policies]
+    unexplained = [r.slug for r in records if r.confidence == "DISPUTED" and not r.confidence_note]
+    assert unexplained == []
+    assert all(o.note for o in dataset.observations if o.confidence == "DISPUTED")
+
+
+def test_stance_agrees_with_score(dataset: Dataset) -> None:
+    wrong = [
+        e.slug
+        for e in dataset.events
+        if (e.stance == "COOPERATIVE" and e.cooperation_score < 0)
+        or (e.stance == "COMPETITIVE" and e.cooperation_score > 0)
+    ]
+    assert wrong == []
+
+
+# Hosts whose pages were read over plain http in the stored copies and that could not be checked
+# for https from this network; any other host must be cited with https.
+HTTP_ONLY_HOSTS = {
+    "big5.www.gov.cn", "big5.china.com.cn", "wiki.china.org.cn", "nsp.nanet.go.kr",
+    "linking-ai-principles.org", "epaper.bjnews.com.cn", "eng.chinamil.com.cn",
+    "ciss.tsinghua.edu.cn", "www.yf0898.cn", "tech-zero-news.com", "flytronics-group.com",
+    "firstnewsonline.ng", "103.16.74.116",
+}
+
+
+def test_urls_are_https(dataset: Dataset) -> None:
+    urls = [s.url for s in dataset.sources] + [p.official_url for p in dataset.policies if p.official_url]
+    plain = [u for u in urls if not u.startswith("https://") and urlsplit(u).hostname not in HTTP_ONLY_HOSTS]
+    assert plain == []
+
+
+def test_chinese_actors_and_policies_carry_chinese_names(dataset: Dataset) -> None:
+    missing = [
+        a.slug
+        for a in dataset.actors
+        if a.country == "CN" and a.kind in NEEDS_CHINESE_NAME and not (a.name_zh and _HAN.search(a.name_zh))
+    ]
+    assert missing == []
+    chinese_issuers = {a.slug for a in dataset.actors if a.country == "CN"}
+    untitled = [
+        p.slug
+        for p in dataset.policies
+        if p.issuer in chinese_issuers and not (p.title_zh and _HAN.search(p.title_zh))
+    ]
+    assert untitled == []
+
+
+def test_every_source_is_cited(dataset: Dataset) -> None:
+    citing: list[Event | Policy | Actor | Metric] = [
+        *dataset.events, *dataset.policies, *dataset.actors, *dataset.metrics
+    ]
+    cited = {s for r in citing for s in r.sources}
+    cited |= {o.source for o in dataset.observations}
+    assert sorted({s.slug for s in dataset.sources} - cited) == []
+
+
+SEED_ARTICLE_FACTS = [
+    "Bletchley",
+    "Woodside",
+    "78/265",
+    "capacity",
+    "DeepSeek",
+    "Hawley",
+    "Science and Technology",
+    "gallium",
+    "antimony",
+    "Framework for Artificial Intelligence Diffusion",
+    "nuclear",
+    "New Generation Artificial Intelligence Development Plan",
+]
+
+
+@pytest.mark.parametrize("fact", SEED_ARTICLE_FACTS)
+def test_seed_article_facts_are_findable(dataset: Dataset, fact: str) -> None:
+    texts = [f"{e.title} {e.summary}" for e in dataset.events] + [
+        f"{p.title} {p.summary}" for p in dataset.policies
+    ]
+    assert any(fact.casefold() in t.casefold() for t in texts), fact
+
+
+async def test_the_dataset_loads_and_meets_the_coverage_minimums(
+    settings: Settings, empty_url: str
+) -> None:
+    conn = await asyncpg.connect(empty_url)
+    try:
+        await migrate(conn)
+        await load_seeds(conn, SEEDS)
+        assert not (await load_seeds(conn, SEEDS, force=True)).changed
+    finally:
+        await conn.close()
+    async with running_service(settings, empty_url) as service:
+        body = await service.graphql(
+            "{ " + " ".join(f"{k} {{ totalCount }}" for k in MINIMUMS) + " release { rowCounts { kind count } } }"
+        )
+    assert "errors" not in body, body
+    data = body["data"]
+    assert isinstance(data, dict)
+    totals = {k: data[k]["totalCount"] for k in MINIMUMS}
+    assert all(totals[k] >= n for k, n in MINIMUMS.items()), totals
+    counts = {r["kind"]: r["count"] for r in data["release"]["rowCounts"]}
+    assert counts["observation"] >= MIN_OBSERVATIONS, counts
+
+
+def test_release_is_versioned_with_a_changelog(dataset: Dataset) -> None:
+    changelog = (SEEDS / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert f"## {dataset.release.version}" in changelog
+    assert dataset.release.license == "CC-BY-4.0"
+
+
