@@ -19,12 +19,18 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check api db schema tests
+	$(BIN)/ruff check api db schema tests bench
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
 check: lint typecheck test
+
+# The benchmark needs wrk (Debian) and PostGraphile v5 with Node 22 (npm); it installs both.
+bench: $(STAMP)
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	cd bench/node && npm install --silent --no-audit --no-fund
+	$(BIN)/python -m bench.run
 
 schema: $(STAMP)
 	$(BIN)/detente schema export

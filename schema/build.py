@@ -7,7 +7,13 @@ from pathlib import Path
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors, MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import (
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+)
 from strawberry.types import ExecutionContext
 
 from schema.actors import Actor
@@ -58,6 +64,7 @@ def build_schema() -> strawberry.Schema:
             lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
             lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+            lambda: ParserCache(maxsize=1024),
             CostLimiter,
             lambda: MaskErrors(should_mask_error=lambda e: not _is_public(e), error_message=MASKED_MESSAGE),
         ],

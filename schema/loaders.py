@@ -6,7 +6,6 @@ Built fresh for every request in `get_context`, so no cache is ever shared betwe
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
@@ -64,27 +63,45 @@ def _count_loader(pool: asyncpg.Pool, relation: Relation) -> DataLoader[CountKey
     return DataLoader(load_fn=load)
 
 
-@dataclass
-class Loaders:
-    pool: asyncpg.Pool
-    by_id: dict[str, DataLoader[int, Row | None]] = field(init=False)
-    by_slug: dict[str, DataLoader[str, Row | None]] = field(init=False)
-    pages: dict[str, DataLoader[PageKey, Page[Row]]] = field(init=False)
-    counts: dict[str, DataLoader[CountKey, int]] = field(init=False)
+class _LazyLoaders(dict[str, Any]):
+    """Builds a loader the first time a request asks for it (most requests use a few)."""
 
-    def __post_init__(self) -> None:
-        tables = {
-            "event": EVENTS,
-            "policy": POLICIES,
-            "actor": ACTORS,
-            "metric": METRICS,
-            "source": SOURCES,
-            "topic": TOPICS,
-        }
-        self.by_id = {n: _rows_loader(self.pool, t, "id", "bigint") for n, t in tables.items()}
-        self.by_slug = {n: _rows_loader(self.pool, t, "slug", "text") for n, t in tables.items()}
-        self.pages = {n: _page_loader(self.pool, r) for n, r in RELATIONS.items()}
-        self.counts = {n: _count_loader(self.pool, r) for n, r in RELATIONS.items()}
+    def __init__(self, make: Any) -> None:
+        super().__init__()
+        self._make = make
+
+    def __missing__(self, key: str) -> Any:
+        loader = self[key] = self._make(key)
+        return loader
+
+
+_TABLES = {
+    "event": EVENTS,
+    "policy": POLICIES,
+    "actor": ACTORS,
+    "metric": METRICS,
+    "source": SOURCES,
+    "topic": TOPICS,
+}
+
+
+class Loaders:
+    """One DataLoader per (entity, key) and per relation, made on first use in a request."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+        self.by_id: dict[str, DataLoader[int, Row | None]] = _LazyLoaders(
+            lambda t: _rows_loader(pool, _TABLES[t], "id", "bigint")
+        )
+        self.by_slug: dict[str, DataLoader[str, Row | None]] = _LazyLoaders(
+            lambda t: _rows_loader(pool, _TABLES[t], "slug", "text")
+        )
+        self.pages: dict[str, DataLoader[PageKey, Page[Row]]] = _LazyLoaders(
+            lambda r: _page_loader(pool, RELATIONS[r])
+        )
+        self.counts: dict[str, DataLoader[CountKey, int]] = _LazyLoaders(
+            lambda r: _count_loader(pool, RELATIONS[r])
+        )
 
     async def page(
         self, relation: str, parent: int, ordering: str | None, window: Window, filter_: Any = None

@@ -100,33 +100,58 @@ def make_window(
 
 @strawberry.type(description="Where this page sits in the whole list (Relay PageInfo).")
 class PageInfo:
+    ordering: strawberry.Private[Ordering | None]
+    first_keys: strawberry.Private[tuple[Any, ...] | None]
+    last_keys: strawberry.Private[tuple[Any, ...] | None]
     has_next_page: bool = strawberry.field(description="More items follow this page.")
     has_previous_page: bool = strawberry.field(description="Items come before this page.")
-    start_cursor: str | None = strawberry.field(description="Cursor of the first item on the page.")
-    end_cursor: str | None = strawberry.field(description="Cursor of the last item on the page.")
+
+    # Cursors are encoded only when asked for: most queries never select them.
+    @strawberry.field(description="Cursor of the first item on the page.")
+    def start_cursor(self) -> str | None:
+        if self.ordering is None or self.first_keys is None:
+            return None
+        return encode_cursor(self.ordering, self.first_keys)
+
+    @strawberry.field(description="Cursor of the last item on the page.")
+    def end_cursor(self) -> str | None:
+        if self.ordering is None or self.last_keys is None:
+            return None
+        return encode_cursor(self.ordering, self.last_keys)
 
 
 @strawberry.type(description="One item of a list, with its cursor.")
 class Edge(Generic[NodeT]):
-    cursor: str = strawberry.field(description="Pass as `after` or `before` to page from here.")
+    ordering: strawberry.Private[Ordering]
+    keys: strawberry.Private[tuple[Any, ...]]
     node: NodeT = strawberry.field(description="The item.")
+
+    @strawberry.field(description="Pass as `after` or `before` to page from here.")
+    def cursor(self) -> str:
+        return encode_cursor(self.ordering, self.keys)
 
 
 @strawberry.type(description="An actor in an event, or an event of an actor, with the actor's role.")
 class RoleEdge(Generic[NodeT]):
-    cursor: str = strawberry.field(description="Pass as `after` or `before` to page from here.")
+    ordering: strawberry.Private[Ordering]
+    keys: strawberry.Private[tuple[Any, ...]]
     role: Role = strawberry.field(description="The actor's role in the event.")
     node: NodeT = strawberry.field(description="The item.")
 
+    @strawberry.field(description="Pass as `after` or `before` to page from here.")
+    def cursor(self) -> str:
+        return encode_cursor(self.ordering, self.keys)
 
-def page_info(window: Window, edges: list[Any], page: Page[Any]) -> PageInfo:
+
+def page_info(window: Window, page: Page[Any], ordering: Ordering | None) -> PageInfo:
     forward_more = page.has_more if not window.backward else window.before is not None
     backward_more = page.has_more if window.backward else window.after is not None
     return PageInfo(
+        ordering=ordering,
+        first_keys=page.keys[0] if page.keys else None,
+        last_keys=page.keys[-1] if page.keys else None,
         has_next_page=forward_more,
         has_previous_page=backward_more,
-        start_cursor=edges[0].cursor if edges else None,
-        end_cursor=edges[-1].cursor if edges else None,
     )
 
 
@@ -153,10 +178,10 @@ def build_connection(
     count: Callable[[], Awaitable[int]],
 ) -> Connection[NodeT]:
     edges = [
-        Edge(cursor=encode_cursor(ordering, keys), node=to_node(row))
+        Edge(ordering=ordering, keys=keys, node=to_node(row))
         for row, keys in zip(page.rows, page.keys, strict=True)
     ]
-    return Connection(edges=edges, page_info=page_info(window, edges, page), count=count)
+    return Connection(edges=edges, page_info=page_info(window, page, ordering), count=count)
 
 
 @strawberry.type(description="A page of an event's actors or an actor's events; each edge carries the role.")
@@ -182,7 +207,7 @@ def build_role_connection(
     count: Callable[[], Awaitable[int]],
 ) -> RoleConnection[NodeT]:
     edges = [
-        RoleEdge(cursor=encode_cursor(ordering, keys), role=Role(row["role"]), node=to_node(row))
+        RoleEdge(ordering=ordering, keys=keys, role=Role(row["role"]), node=to_node(row))
         for row, keys in zip(page.rows, page.keys, strict=True)
     ]
-    return RoleConnection(edges=edges, page_info=page_info(window, edges, page), count=count)
+    return RoleConnection(edges=edges, page_info=page_info(window, page, ordering), count=count)

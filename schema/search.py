@@ -84,4 +84,6 @@ async def search(
         )
         for row, keys, record in zip(page.rows, page.keys, found, strict=True)
     ]
-    return SearchConnection(edges=edges, page_info=page_info(window, edges, page), total_count=total)
+    return SearchConnection(
+        edges=edges, page_info=page_info(window, page, SEARCH_ORDERING), total_count=total
+    )

@@ -1,0 +1,1 @@
+"""The benchmark harness: synthetic datasets, fixed queries, load against us, PostGraphile and the floor."""
