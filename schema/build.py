@@ -12,7 +12,6 @@ from strawberry.extensions import (
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
 )
 from strawberry.types import ExecutionContext
 
@@ -27,7 +26,6 @@ from schema.sources import Source
 from schema.topics import Topic
 
 SDL_PATH = Path(__file__).parent / "schema.graphql"
-MAX_DEPTH = 10
 MAX_ALIASES = 30
 MAX_TOKENS = 2000
 
@@ -61,7 +59,6 @@ def build_schema() -> strawberry.Schema:
         query=Query,
         types=[Event, Policy, Actor, Metric, Source, Topic, Observation],
         extensions=[
-            lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
             lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
             lambda: ParserCache(maxsize=1024),

@@ -35,6 +35,7 @@ from strawberry.types import ExecutionContext
 from schema.paging import DEFAULT_PAGE_SIZE
 
 MAX_COST = 100_000
+MAX_DEPTH = 10
 
 
 def _page_size(field: FieldNode, variables: dict[str, Any]) -> int:
@@ -97,19 +98,40 @@ def _cost(
     return total
 
 
+def _depth(selection_set: SelectionSetNode | None, fragments: dict[str, FragmentDefinitionNode]) -> int:
+    deepest = 0
+    for field in _selections(selection_set, fragments):
+        if field.name.value.startswith("__"):
+            continue  # introspection is cheap and GraphiQL's own query is deep
+        deepest = max(deepest, 1 + _depth(field.selection_set, fragments))
+    return deepest
+
+
+def _operation(
+    document: DocumentNode, operation_name: str | None
+) -> tuple[OperationDefinitionNode | None, dict[str, FragmentDefinitionNode]]:
+    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if operation_name is not None:
+        operations = [o for o in operations if o.name and o.name.value == operation_name]
+    return (operations[0] if operations else None), fragments
+
+
+def query_depth(document: DocumentNode, operation_name: str | None = None) -> int:
+    operation, fragments = _operation(document, operation_name)
+    return _depth(operation.selection_set, fragments) if operation else 0
+
+
 def query_cost(
     schema: GraphQLSchema,
     document: DocumentNode,
     variables: dict[str, Any] | None = None,
     operation_name: str | None = None,
 ) -> int:
-    fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    if operation_name is not None:
-        operations = [o for o in operations if o.name and o.name.value == operation_name]
-    if not operations or schema.query_type is None:
+    operation, fragments = _operation(document, operation_name)
+    if operation is None or schema.query_type is None:
         return 0
-    return _cost(schema, [schema.query_type], operations[0].selection_set, fragments, variables or {}, 1)
+    return _cost(schema, [schema.query_type], operation.selection_set, fragments, variables or {}, 1)
 
 
 # Validation depends only on the document text (not on variables), so its result is cached; on
@@ -133,13 +155,22 @@ def _validate(context: ExecutionContext, document: DocumentNode) -> list[GraphQL
 
 
 class CostLimiter(SchemaExtension):
-    """Validates the document (cached), then refuses it when its cost is over MAX_COST."""
+    """Validates the document (cached), then refuses it when it is deeper than MAX_DEPTH or
+    costs more than MAX_COST, naming the limit and the value found."""
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         document = context.graphql_document
         if document is not None and context.pre_execution_errors is None:
             errors = _validate(context, document)
+            depth = query_depth(document, context.operation_name) if not errors else 0
+            if depth > MAX_DEPTH:
+                errors = [
+                    GraphQLError(
+                        f"query depth {depth} exceeds the limit of {MAX_DEPTH}",
+                        extensions={"code": "QUERY_TOO_DEEP", "depth": depth, "limit": MAX_DEPTH},
+                    )
+                ]
             if not errors:
                 cost = query_cost(context.schema._schema, document, context.variables, context.operation_name)
                 if cost > MAX_COST:

@@ -83,9 +83,45 @@ async def test_unknown_field(service: Service) -> None:
 
 async def test_too_deep_query_is_refused(service: Service) -> None:
     nested = '{ actor(slug: "china") { ' + "parent { " * 12 + "slug" + " }" * 12 + " } }"
-    assert_clean_error(await service.graphql(nested), "exceeds maximum operation depth")
+    assert_clean_error(await service.graphql(nested), "exceeds the limit of 10")
 
 
 async def test_too_many_nodes_at_once(service: Service) -> None:
     body = await service.graphql("query($ids: [ID!]!) { nodes(ids: $ids) { id } }", {"ids": ["x"] * 101})
     assert_clean_error(body, "at most 100 ids")
+
+
+async def test_depth_error_names_the_limit_and_the_depth(service: Service) -> None:
+    nested = '{ actor(slug: "china") { ' + "parent { " * 12 + "slug" + " }" * 12 + " } }"
+    assert_clean_error(await service.graphql(nested), "query depth 14 exceeds the limit of 10")
+
+
+async def test_too_many_aliases(service: Service) -> None:
+    query = "{ " + " ".join(f"a{i}: topics {{ totalCount }}" for i in range(31)) + " }"
+    assert_clean_error(await service.graphql(query), "31 aliases found. Allowed: 30")
+
+
+async def test_too_many_tokens(service: Service) -> None:
+    query = "{ " + " ".join("topics { totalCount }" for _ in range(600)) + " }"
+    assert_clean_error(await service.graphql(query), "Document contains more than 2000 tokens")
+
+
+async def test_every_pool_connection_has_a_statement_timeout(service: Service) -> None:
+    import asyncpg
+
+    from api.database import create_pool
+    from api.settings import Settings
+
+    pool = await create_pool(
+        service.database_url, Settings(statement_timeout_ms=150, pool_min_size=1, pool_max_size=1)
+    )
+    try:
+        assert await pool.fetchval("show statement_timeout") == "150ms"
+        try:
+            await pool.fetchval("select pg_sleep(2)")
+        except asyncpg.QueryCanceledError as error:
+            assert "statement timeout" in str(error)
+        else:
+            raise AssertionError("a 2 s statement outlived a 150 ms statement_timeout")
+    finally:
+        await pool.close()

@@ -156,6 +156,11 @@ def test_seed_article_facts_are_findable(dataset: Dataset, fact: str) -> None:
     assert any(fact.casefold() in t.casefold() for t in texts), fact
 
 
+def _readme_queries() -> list[str]:
+    text = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    return re.findall(r"```graphql\n(.*?)```", text, re.S)
+
+
 async def test_the_dataset_loads_and_meets_the_coverage_minimums(
     settings: Settings, empty_url: str
 ) -> None:
@@ -177,6 +182,23 @@ async def test_the_dataset_loads_and_meets_the_coverage_minimums(
     assert all(totals[k] >= n for k, n in MINIMUMS.items()), totals
     counts = {r["kind"]: r["count"] for r in data["release"]["rowCounts"]}
     assert counts["observation"] >= MIN_OBSERVATIONS, counts
+
+
+async def test_readme_example_queries_answer_on_the_real_data(settings: Settings, empty_url: str) -> None:
+    conn = await asyncpg.connect(empty_url)
+    try:
+        await migrate(conn)
+        await load_seeds(conn, SEEDS)
+    finally:
+        await conn.close()
+    queries = _readme_queries()
+    assert len(queries) >= 8
+    async with running_service(settings, empty_url) as service:
+        for query in queries:
+            body = await service.graphql(query)
+            assert "errors" not in body, (query, body)
+            assert body["data"], query
+            assert all(v not in (None, [], {}) for v in body["data"].values()), (query, body)
 
 
 def test_release_is_versioned_with_a_changelog(dataset: Dataset) -> None:
