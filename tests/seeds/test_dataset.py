@@ -197,8 +197,9 @@ async def test_readme_example_queries_answer_on_the_real_data(settings: Settings
         for query in queries:
             body = await service.graphql(query)
             assert "errors" not in body, (query, body)
-            assert body["data"], query
-            assert all(v not in (None, [], {}) for v in body["data"].values()), (query, body)
+            answer = body["data"]
+            assert isinstance(answer, dict) and answer, query
+            assert all(v not in (None, [], {}) for v in answer.values()), (query, body)
 
 
 def test_release_is_versioned_with_a_changelog(dataset: Dataset) -> None:
