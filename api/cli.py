@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 from pathlib import Path
 
@@ -26,6 +27,10 @@ def _service_url(server_url: str, settings: Settings) -> str:
     return with_database(server_url, SERVICE_DATABASE)
 
 
+def _exit_on_signal(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -40,6 +45,9 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
         config = uvicorn.Config(
             app, host=settings.host, port=settings.port, log_config=None, access_log=False
         )
+        # uvicorn re-raises SIGTERM after a graceful shutdown; with the default handler that
+        # would kill the process before the embedded Postgres is stopped on the way out.
+        signal.signal(signal.SIGTERM, _exit_on_signal)
         uvicorn.Server(config).run()
     return 0
 

@@ -116,10 +116,14 @@ async def load_seeds(conn: asyncpg.Connection, root: Path, *, force: bool = Fals
 
 
 async def _write(conn: asyncpg.Connection, data: Dataset, report: SeedReport) -> None:
-    # Deletes run children first (observations, events, policies) so foreign keys hold.
+    # Deletes run first, children before parents, so foreign keys hold and a record renamed
+    # in the files (same URL or topic name, new slug) frees its unique value before the upsert.
     await _delete_missing(conn, report, "event", [e.slug for e in data.events])
     await _delete_missing(conn, report, "policy", [p.slug for p in data.policies])
     await _delete_missing(conn, report, "metric", [m.slug for m in data.metrics])
+    await _delete_changed_observations(conn, report, data)
+    await _delete_missing(conn, report, "topic", [t.slug for t in data.topics])
+    await _delete_missing(conn, report, "source", [s.slug for s in data.sources])
 
     await _upsert(conn, report, "topic", [(t.slug, t.name, t.description) for t in data.topics])
     await _upsert(
@@ -263,9 +267,33 @@ async def _write(conn: asyncpg.Connection, data: Dataset, report: SeedReport) ->
         [(ids["metric"][m.slug], ids["source"][s]) for m in data.metrics for s in m.sources],
     )
 
+    # Actors go last: policies may only now have moved to a new issuer.
     await _delete_missing(conn, report, "actor", [a.slug for a in data.actors])
-    await _delete_missing(conn, report, "topic", [t.slug for t in data.topics])
-    await _delete_missing(conn, report, "source", [s.slug for s in data.sources])
+
+
+async def _delete_changed_observations(conn: asyncpg.Connection, report: SeedReport, data: Dataset) -> None:
+    """Observations that are not in the files exactly as stored (gone, or another value, source,
+    confidence or note); the changed ones are inserted again afterwards."""
+    rows = [
+        (o.metric, o.entity, o.date.value, o.date.precision, o.value, o.source, o.confidence, o.note)
+        for o in data.observations
+    ]
+    cols: list[Any] = [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in range(8)]
+    status = await conn.execute(
+        """
+        delete from observation o
+        using metric m, actor a, source s
+        where m.id = o.metric_id and a.id = o.entity_id and s.id = o.source_id
+          and not exists (
+            select 1 from unnest($1::text[], $2::text[], $3::date[], $4::text[], $5::float8[],
+                                 $6::text[], $7::text[], $8::text[]) as v(m, e, d, p, val, src, c, n)
+            where v.m = m.slug and v.e = a.slug and v.d = o.date and v.p = o.date_precision
+              and v.val = o.value and v.src = s.slug and v.c = o.confidence
+              and v.n is not distinct from o.note)
+        """,
+        *cols,
+    )
+    report._bump("observation", "deleted", int(status.split()[-1]))
 
 
 async def _ids(conn: asyncpg.Connection, table: str) -> dict[str, int]:
@@ -336,39 +364,19 @@ async def _observations(
         )
         for o in data.observations
     ]
-    cols: list[Any] = list(zip(*rows, strict=True)) if rows else [[] for _ in range(8)]
+    cols: list[Any] = [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in range(8)]
+    # Changed observations were deleted up front; what is missing now is new or changed.
     status = await conn.execute(
-        """
-        delete from observation o
-        where not exists (
-            select 1 from unnest($1::bigint[], $2::bigint[], $3::date[]) as v(m, e, d)
-            where v.m = o.metric_id and v.e = o.entity_id and v.d = o.date)
-        """,
-        list(cols[0]),
-        list(cols[1]),
-        list(cols[2]),
-    )
-    report._bump("observation", "deleted", int(status.split()[-1]))
-    result = await conn.fetch(
         """
         insert into observation
             (metric_id, entity_id, date, date_precision, value, source_id, confidence, note)
         select * from unnest($1::bigint[], $2::bigint[], $3::date[], $4::text[],
                              $5::float8[], $6::bigint[], $7::text[], $8::text[])
-        on conflict (metric_id, entity_id, date) do update set
-            date_precision = excluded.date_precision, value = excluded.value,
-            source_id = excluded.source_id, confidence = excluded.confidence, note = excluded.note
-        where (observation.date_precision, observation.value, observation.source_id,
-               observation.confidence, observation.note)
-              is distinct from (excluded.date_precision, excluded.value, excluded.source_id,
-                                excluded.confidence, excluded.note)
-        returning (xmax = 0) as inserted
+        on conflict (metric_id, entity_id, date) do nothing
         """,
-        *[list(c) for c in cols],
+        *cols,
     )
-    inserted = sum(1 for r in result if r["inserted"])
-    report._bump("observation", "inserted", inserted)
-    report._bump("observation", "updated", len(result) - inserted)
+    report._bump("observation", "inserted", int(status.split()[-1]))
 
 
 async def _links(

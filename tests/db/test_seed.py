@@ -133,3 +133,38 @@ def test_invalid_yaml_is_reported_with_its_file(seeds: Path) -> None:
 def test_missing_folder_is_reported(tmp_path: Path) -> None:
     with pytest.raises(SeedError, match="seed folder does not exist"):
         read_dataset(tmp_path / "nowhere")
+
+
+async def test_renaming_slugs_that_keep_a_unique_url_or_name_loads(fresh_url: str, seeds: Path) -> None:
+    for folder, old, new in (
+        ("sources/test.yaml", "gov-uk-bletchley", "uk-gov-bletchley-declaration"),
+        ("topics.yaml", "ai-safety", "frontier-ai-safety"),
+        ("actors/test.yaml", "us-bis", "us-commerce-bis"),
+    ):
+        for path in seeds.rglob("*"):
+            if path.is_file():
+                path.write_text(path.read_text().replace(old, new))
+        assert new in (seeds / folder).read_text()
+    observations = seeds / "observations" / "test.csv"
+    observations.write_text(observations.read_text().replace("2023,67.2", "2023,67.5"))
+    conn = await asyncpg.connect(fresh_url)
+    try:
+        report = await load_seeds(conn, seeds)
+        assert report.changes["source"]["inserted"] == 1 and report.changes["source"]["deleted"] == 1
+        assert await conn.fetchval("select slug from topic where name = 'AI safety'") == "frontier-ai-safety"
+        assert (
+            await conn.fetchval(
+                "select a.slug from policy p join actor a on a.id = p.issuer_id "
+                "where p.slug = 'bis-advanced-computing-rule-2022'"
+            )
+            == "us-commerce-bis"
+        )
+        assert (
+            await conn.fetchval("select value from observation where date = '2023-01-01' and value > 60")
+            == 67.5
+        )
+        assert await conn.fetchval("select count(*) from observation") == 3
+        again = await load_seeds(conn, seeds, force=True)
+        assert not again.changed, again.changes
+    finally:
+        await conn.close()
