@@ -135,7 +135,7 @@ def test_missing_folder_is_reported(tmp_path: Path) -> None:
         read_dataset(tmp_path / "nowhere")
 
 
-async def test_renaming_slugs_that_keep_a_unique_url_or_name_loads(fresh_url: str, seeds: Path) -> None:
+def _rename_everywhere(seeds: Path) -> None:
     for folder, old, new in (
         ("sources/test.yaml", "gov-uk-bletchley", "uk-gov-bletchley-declaration"),
         ("topics.yaml", "ai-safety", "frontier-ai-safety"),
@@ -147,6 +147,10 @@ async def test_renaming_slugs_that_keep_a_unique_url_or_name_loads(fresh_url: st
         assert new in (seeds / folder).read_text()
     observations = seeds / "observations" / "test.csv"
     observations.write_text(observations.read_text().replace("2023,67.2", "2023,67.5"))
+
+
+async def test_renaming_slugs_that_keep_a_unique_url_or_name_loads(fresh_url: str, seeds: Path) -> None:
+    _rename_everywhere(seeds)
     conn = await asyncpg.connect(fresh_url)
     try:
         report = await load_seeds(conn, seeds)
