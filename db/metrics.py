@@ -8,6 +8,7 @@ from typing import Any
 
 import asyncpg
 
+from db.actors import escape_like
 from db.paging import Ordering, Sql
 from db.tables import Table, key
 
@@ -17,9 +18,32 @@ METRICS = Table(
     columns=("id", "slug", "name", "description", "unit"),
     orderings={
         "NAME_ASC": Ordering("NAME_ASC", (key("m", "name", "text"), key("m", "id", "bigint"))),
+        "NAME_DESC": Ordering("NAME_DESC", (key("m", "name", "text", True), key("m", "id", "bigint", True))),
     },
     default_ordering="NAME_ASC",
 )
+
+
+@dataclass(frozen=True)
+class MetricFilter:
+    entity_slugs: tuple[str, ...] = ()  # metrics observed for any of these entities
+    search: str | None = None
+
+
+def metrics_sql(f: MetricFilter | None = None) -> Sql:
+    sql = METRICS.sql()
+    if f is None:
+        return sql
+    if f.entity_slugs:
+        sql.filter(
+            "exists (select 1 from observation xo join actor xa on xa.id = xo.entity_id "
+            f"where xo.metric_id = m.id and xa.slug = any({sql.param(list(f.entity_slugs), 'text[]')}))"
+        )
+    if f.search:
+        pattern = sql.param(f"%{escape_like(f.search)}%")
+        sql.filter(f"m.name ilike {pattern} or m.description ilike {pattern} or m.slug ilike {pattern}")
+    return sql
+
 
 OBSERVATIONS = Table(
     name="observation",

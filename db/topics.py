@@ -11,6 +11,7 @@ TOPICS = Table(
     columns=("id", "slug", "name", "description"),
     orderings={
         "NAME_ASC": Ordering("NAME_ASC", (key("t", "name", "text"), key("t", "id", "bigint"))),
+        "NAME_DESC": Ordering("NAME_DESC", (key("t", "name", "text", True), key("t", "id", "bigint", True))),
     },
     default_ordering="NAME_ASC",
 )

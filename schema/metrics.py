@@ -8,11 +8,14 @@ from typing import Annotated, Any
 import strawberry
 
 from db.aggregates import series_summary
+from db.metrics import MetricFilter as DbMetricFilter
 from db.metrics import ObservationFilter as DbObservationFilter
 from schema.actors import Actor
 from schema.aggregates import SeriesSummary
 from schema.context import Info
 from schema.enums import Confidence, DatePrecision
+from schema.errors import BadRequest
+from schema.events import check_known
 from schema.globalid import to_global_id
 from schema.lists import relation_connection
 from schema.node import Node
@@ -34,6 +37,23 @@ class ObservationFilter:
         return DbObservationFilter(
             date_from=date_from, date_to=date_to, entity_slugs=tuple(self.entity or ())
         )
+
+
+@strawberry.input(description="Conditions on metrics; every condition given must hold.")
+class MetricFilter:
+    entity: list[str] | None = strawberry.field(
+        default=None, description="Metrics with observations for any of these entities (actor slugs)."
+    )
+    search: str | None = strawberry.field(
+        default=None, description="Substring of the metric's name, description or slug."
+    )
+
+    async def to_db(self, info: Info) -> DbMetricFilter:
+        if self.search is not None and not self.search.strip():
+            raise BadRequest("search must not be empty")
+        if self.entity:
+            await check_known(info, "actor", set(self.entity), "entity")
+        return DbMetricFilter(entity_slugs=tuple(self.entity or ()), search=self.search)
 
 
 @strawberry.type(description="One value of a metric, for one entity at one date, with its source.")

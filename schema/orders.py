@@ -39,6 +39,12 @@ class SourceOrder(Enum):
     PUBLISHED_DESC = V("PUBLISHED_DESC", description="Newest first; undated last.")
 
 
+@strawberry.enum(description="How to order a list of metrics or topics. Ties break on the id.")
+class NameOrder(Enum):
+    NAME_ASC = V("NAME_ASC", description="By name, A to Z (the default).")
+    NAME_DESC = V("NAME_DESC", description="By name, Z to A.")
+
+
 @strawberry.enum(description="How to order a metric's observations.")
 class ObservationOrder(Enum):
     DATE_ASC = V("DATE_ASC", description="Oldest first (the default), as a time series reads.")

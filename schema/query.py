@@ -24,9 +24,9 @@ from schema.errors import BadRequest
 from schema.events import Event, EventFilter, event_filter
 from schema.globalid import from_global_id
 from schema.lists import root_connection
-from schema.metrics import Metric, Observation
+from schema.metrics import Metric, MetricFilter, Observation
 from schema.node import Node
-from schema.orders import ActorOrder, EventOrder, PolicyOrder, SourceOrder, order_name
+from schema.orders import ActorOrder, EventOrder, NameOrder, PolicyOrder, SourceOrder, order_name
 from schema.paging import After, Before, Connection, First, Last
 from schema.policies import Policy, PolicyFilter, policy_filter
 from schema.release import Release
@@ -236,12 +236,19 @@ class Query:
         after: After = None,
         last: Last = None,
         before: Before = None,
+        order_by: Annotated[
+            NameOrder | None, strawberry.argument(description="The order of the list.")
+        ] = None,
+        filter: Annotated[
+            MetricFilter | None, strawberry.argument(description="Only metrics matching this.")
+        ] = None,
     ) -> Connection[Metric]:
+        f = await filter.to_db(info) if filter else None
         return await root_connection(
             info,
             db_metrics.METRICS,
-            db_metrics.METRICS.sql,
-            None,
+            lambda: db_metrics.metrics_sql(f),
+            order_name(order_by),
             first,
             after,
             last,
@@ -286,12 +293,15 @@ class Query:
         after: After = None,
         last: Last = None,
         before: Before = None,
+        order_by: Annotated[
+            NameOrder | None, strawberry.argument(description="The order of the list.")
+        ] = None,
     ) -> Connection[Topic]:
         return await root_connection(
             info,
             db_topics.TOPICS,
             db_topics.TOPICS.sql,
-            None,
+            order_name(order_by),
             first,
             after,
             last,

@@ -125,3 +125,22 @@ async def test_other_filters(service: Service, field: str, filter_: str, expecte
 )
 async def test_bad_filters_are_errors_not_empty_results(service: Service, query: str, expected: str) -> None:
     assert_clean_error(await service.graphql(query), expected)
+
+
+async def test_metric_filters_and_name_orders(service: Service) -> None:
+    result = data(
+        await service.graphql(
+            '{ observed: metrics(filter: {entity: ["china"]}) { totalCount nodes { slug } } '
+            '  unobserved: metrics(filter: {entity: ["cn-cac"]}) { totalCount } '
+            '  named: metrics(filter: {search: "investment"}) { totalCount } '
+            "  topics(orderBy: NAME_DESC) { nodes { slug } } }"
+        )
+    )
+    assert result["observed"] == {"totalCount": 1, "nodes": [{"slug": "private-ai-investment"}]}
+    assert result["unobserved"]["totalCount"] == 0
+    assert result["named"]["totalCount"] == 1
+    assert [t["slug"] for t in result["topics"]["nodes"]] == ["governance", "chips", "ai-safety"]
+    assert_clean_error(
+        await service.graphql('{ metrics(filter: {entity: ["atlantis"]}) { totalCount } }'),
+        "unknown entity slug(s) in filter: atlantis",
+    )

@@ -101,3 +101,40 @@ async def test_a_cursor_from_another_ordering_is_refused(service: Service) -> No
     assert body["data"] is None
     message = body["errors"][0]["message"]  # type: ignore[index]
     assert "not valid for this list and ordering" in message
+
+
+FILTERED_PAGE = """
+query($first: Int, $after: String, $last: Int, $before: String) {
+  events(first: $first, after: $after, last: $last, before: $before, orderBy: COOPERATION_SCORE_DESC,
+         filter: {or: [{stance: [COMPETITIVE]}, {topic: ["governance"]}]}) {
+    totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { node { slug } }
+  }
+}
+"""
+
+
+async def test_paging_under_a_filter_matches_both_ways(service: Service) -> None:
+    async def page(**variables: Any) -> dict[str, Any]:
+        result: dict[str, Any] = data(await service.graphql(FILTERED_PAGE, variables))["events"]
+        return result
+
+    whole = [e["node"]["slug"] for e in (await page(first=100))["edges"]]
+    assert len(whole) == 5
+    forward: list[str] = []
+    after = None
+    while True:
+        current = await page(first=2, after=after)
+        assert current["totalCount"] == 5
+        forward += [e["node"]["slug"] for e in current["edges"]]
+        if not current["pageInfo"]["hasNextPage"]:
+            break
+        after = current["pageInfo"]["endCursor"]
+    backward: list[str] = []
+    before = None
+    while True:
+        current = await page(last=2, before=before)
+        backward = [e["node"]["slug"] for e in current["edges"]] + backward
+        if not current["pageInfo"]["hasPreviousPage"]:
+            break
+        before = current["pageInfo"]["startCursor"]
+    assert forward == whole == backward
