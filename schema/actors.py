@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Any
 
 import strawberry
 
@@ -10,16 +10,12 @@ from db import actors as db_actors
 from schema.context import Info
 from schema.enums import ActorKind
 from schema.errors import BadRequest
-from schema.events import Event, EventFilter, event_filter
+from schema.events import EventFilter, event_filter
 from schema.globalid import to_global_id
-from schema.lists import relation_connection, role_connection
+from schema.lists import relation_field
 from schema.node import Node
-from schema.orders import ActorOrder, EventOrder, PolicyOrder, SourceOrder, order_name
-from schema.paging import After, Before, Connection, First, Last, RoleConnection
-
-if TYPE_CHECKING:
-    from schema.policies import Policy, PolicyFilter
-    from schema.sources import Source
+from schema.orders import ActorOrder, EventOrder, PolicyOrder, SourceOrder
+from schema.policies import PolicyFilter, policy_filter
 
 
 @strawberry.input(description="Conditions on actors; every condition given must hold.")
@@ -49,6 +45,10 @@ class ActorFilter:
 
 def actor_filter(f: ActorFilter | None) -> db_actors.ActorFilter | None:
     return f.to_db() if f is not None else None
+
+
+async def _actor_filter(info: Info, f: ActorFilter | None) -> db_actors.ActorFilter | None:
+    return actor_filter(f)
 
 
 @strawberry.type(
@@ -90,103 +90,37 @@ class Actor(Node):
         row = await info.context.loaders.by_id["actor"].load(self.parent_pk)
         return Actor.from_row(row) if row else None
 
-    @strawberry.field(description="Bodies that belong to this one.")
-    async def children(
-        self,
-        info: Info,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-        order_by: Annotated[
-            ActorOrder | None, strawberry.argument(description="The order of the list.")
-        ] = None,
-        filter: Annotated[
-            ActorFilter | None, strawberry.argument(description="Only actors matching this.")
-        ] = None,
-    ) -> Connection[Actor]:
-        return await relation_connection(
-            info,
-            "actor.children",
-            self.pk,
-            order_name(order_by),
-            (first, after, last, before),
-            Actor.from_row,
-            actor_filter(filter),
-        )
-
-    @strawberry.field(description="Events this actor took part in, each edge with its role.")
-    async def events(
-        self,
-        info: Info,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-        order_by: Annotated[
-            EventOrder | None, strawberry.argument(description="The order of the list.")
-        ] = None,
-        filter: Annotated[
-            EventFilter | None, strawberry.argument(description="Only events matching this.")
-        ] = None,
-    ) -> RoleConnection[Event]:
-        return await role_connection(
-            info,
-            "actor.events",
-            self.pk,
-            order_name(order_by),
-            (first, after, last, before),
-            Event.from_row,
-            await event_filter(info, filter),
-        )
-
-    @strawberry.field(description="Policies this actor issued.")
-    async def policies(
-        self,
-        info: Info,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-        order_by: Annotated[
-            PolicyOrder | None, strawberry.argument(description="The order of the list.")
-        ] = None,
-        filter: Annotated[
-            Annotated[PolicyFilter, strawberry.lazy("schema.policies")] | None,
-            strawberry.argument(description="Only policies matching this."),
-        ] = None,
-    ) -> Connection[Annotated[Policy, strawberry.lazy("schema.policies")]]:
-        from schema.policies import Policy, policy_filter
-
-        return await relation_connection(
-            info,
-            "actor.policies",
-            self.pk,
-            order_name(order_by),
-            (first, after, last, before),
-            Policy.from_row,
-            await policy_filter(info, filter),
-        )
-
-    @strawberry.field(description="The sources this actor's description rests on.")
-    async def sources(
-        self,
-        info: Info,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-        order_by: Annotated[
-            SourceOrder | None, strawberry.argument(description="The order of the list.")
-        ] = None,
-    ) -> Connection[Annotated[Source, strawberry.lazy("schema.sources")]]:
-        from schema.sources import Source
-
-        return await relation_connection(
-            info,
-            "actor.sources",
-            self.pk,
-            order_name(order_by),
-            (first, after, last, before),
-            Source.from_row,
-        )
+    children = relation_field(
+        "actor.children",
+        ("schema.actors", "Actor"),
+        "Bodies that belong to this one.",
+        order=ActorOrder,
+        filter_type=ActorFilter,
+        filter_description="Only actors matching this.",
+        convert=_actor_filter,
+    )
+    events = relation_field(
+        "actor.events",
+        ("schema.events", "Event"),
+        "Events this actor took part in, each edge with its role.",
+        order=EventOrder,
+        filter_type=EventFilter,
+        filter_description="Only events matching this.",
+        convert=event_filter,
+        with_role=True,
+    )
+    policies = relation_field(
+        "actor.policies",
+        ("schema.policies", "Policy"),
+        "Policies this actor issued.",
+        order=PolicyOrder,
+        filter_type=PolicyFilter,
+        filter_description="Only policies matching this.",
+        convert=policy_filter,
+    )
+    sources = relation_field(
+        "actor.sources",
+        ("schema.sources", "Source"),
+        "The sources this actor's description rests on.",
+        order=SourceOrder,
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any
 
 import strawberry
 
@@ -12,17 +12,13 @@ from schema.context import Info
 from schema.enums import Confidence, DatePrecision, EventCategory, Role, Stance
 from schema.errors import BadRequest
 from schema.globalid import to_global_id
-from schema.lists import relation_connection, role_connection
+from schema.lists import relation_field
 from schema.node import Node
-from schema.orders import ActorOrder, PolicyOrder, SourceOrder, order_name
-from schema.paging import After, Before, Connection, First, Last, RoleConnection
+from schema.orders import ActorOrder, PolicyOrder, SourceOrder
 from schema.ranges import DateRange, IntRange, date_range, int_range
 
 if TYPE_CHECKING:
-    from schema.actors import Actor
-    from schema.policies import Policy
-    from schema.sources import Source
-    from schema.topics import Topic
+    pass
 
 
 @strawberry.input(
@@ -198,86 +194,27 @@ class Event(Node):
             confidence_note=row["confidence_note"],
         )
 
-    @strawberry.field(description="The actors involved, each edge with the actor's role.")
-    async def actors(
-        self,
-        info: Info,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-        order_by: Annotated[
-            ActorOrder | None, strawberry.argument(description="The order of the list.")
-        ] = None,
-    ) -> RoleConnection[Annotated[Actor, strawberry.lazy("schema.actors")]]:
-        from schema.actors import Actor
-
-        return await role_connection(
-            info,
-            "event.actors",
-            self.pk,
-            order_name(order_by),
-            (first, after, last, before),
-            Actor.from_row,
-        )
-
-    @strawberry.field(description="Policies this event enacts, applies or answers.")
-    async def policies(
-        self,
-        info: Info,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-        order_by: Annotated[
-            PolicyOrder | None, strawberry.argument(description="The order of the list.")
-        ] = None,
-    ) -> Connection[Annotated[Policy, strawberry.lazy("schema.policies")]]:
-        from schema.policies import Policy
-
-        return await relation_connection(
-            info,
-            "event.policies",
-            self.pk,
-            order_name(order_by),
-            (first, after, last, before),
-            Policy.from_row,
-        )
-
-    @strawberry.field(description="Topics the event is tagged with.")
-    async def topics(
-        self,
-        info: Info,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-    ) -> Connection[Annotated[Topic, strawberry.lazy("schema.topics")]]:
-        from schema.topics import Topic
-
-        return await relation_connection(
-            info, "event.topics", self.pk, None, (first, after, last, before), Topic.from_row
-        )
-
-    @strawberry.field(description="The sources this record rests on.")
-    async def sources(
-        self,
-        info: Info,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-        order_by: Annotated[
-            SourceOrder | None, strawberry.argument(description="The order of the list.")
-        ] = None,
-    ) -> Connection[Annotated[Source, strawberry.lazy("schema.sources")]]:
-        from schema.sources import Source
-
-        return await relation_connection(
-            info,
-            "event.sources",
-            self.pk,
-            order_name(order_by),
-            (first, after, last, before),
-            Source.from_row,
-        )
+    actors = relation_field(
+        "event.actors",
+        ("schema.actors", "Actor"),
+        "The actors involved, each edge with the actor's role.",
+        order=ActorOrder,
+        with_role=True,
+    )
+    policies = relation_field(
+        "event.policies",
+        ("schema.policies", "Policy"),
+        "Policies this event enacts, applies or answers.",
+        order=PolicyOrder,
+    )
+    topics = relation_field(
+        "event.topics",
+        ("schema.topics", "Topic"),
+        "Topics the event is tagged with.",
+    )
+    sources = relation_field(
+        "event.sources",
+        ("schema.sources", "Source"),
+        "The sources this record rests on.",
+        order=SourceOrder,
+    )

@@ -17,10 +17,9 @@ from schema.enums import Confidence, DatePrecision
 from schema.errors import BadRequest
 from schema.events import check_known
 from schema.globalid import to_global_id
-from schema.lists import relation_connection
+from schema.lists import relation_field
 from schema.node import Node
-from schema.orders import ObservationOrder, SourceOrder, order_name
-from schema.paging import After, Before, Connection, First, Last
+from schema.orders import ObservationOrder, SourceOrder
 from schema.ranges import DateRange, date_range
 from schema.sources import Source
 
@@ -37,6 +36,10 @@ class ObservationFilter:
         return DbObservationFilter(
             date_from=date_from, date_to=date_to, entity_slugs=tuple(self.entity or ())
         )
+
+
+async def _observation_filter(info: Info, f: ObservationFilter | None) -> DbObservationFilter | None:
+    return f.to_db() if f is not None else None
 
 
 @strawberry.input(description="Conditions on metrics; every condition given must hold.")
@@ -126,31 +129,15 @@ class Metric(Node):
             unit=row["unit"],
         )
 
-    @strawberry.field(description="The values of this metric, oldest first by default.")
-    async def observations(
-        self,
-        info: Info,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-        order_by: Annotated[
-            ObservationOrder | None, strawberry.argument(description="The order of the list.")
-        ] = None,
-        filter: Annotated[
-            ObservationFilter | None,
-            strawberry.argument(description="Only observations matching this."),
-        ] = None,
-    ) -> Connection[Observation]:
-        return await relation_connection(
-            info,
-            "metric.observations",
-            self.pk,
-            order_name(order_by),
-            (first, after, last, before),
-            Observation.from_row,
-            filter.to_db() if filter else None,
-        )
+    observations = relation_field(
+        "metric.observations",
+        ("schema.metrics", "Observation"),
+        "The values of this metric, oldest first by default.",
+        order=ObservationOrder,
+        filter_type=ObservationFilter,
+        filter_description="Only observations matching this.",
+        convert=_observation_filter,
+    )
 
     @strawberry.field(
         description="First and latest value, change, percent change, min and max of this "
@@ -168,23 +155,9 @@ class Metric(Node):
         row = await series_summary(info.context.pool, self.pk, entity, date_from, date_to)
         return SeriesSummary.from_row(row) if row else None
 
-    @strawberry.field(description="The sources that define this metric.")
-    async def sources(
-        self,
-        info: Info,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-        order_by: Annotated[
-            SourceOrder | None, strawberry.argument(description="The order of the list.")
-        ] = None,
-    ) -> Connection[Source]:
-        return await relation_connection(
-            info,
-            "metric.sources",
-            self.pk,
-            order_name(order_by),
-            (first, after, last, before),
-            Source.from_row,
-        )
+    sources = relation_field(
+        "metric.sources",
+        ("schema.sources", "Source"),
+        "The sources that define this metric.",
+        order=SourceOrder,
+    )

@@ -11,18 +11,15 @@ from db import policies as db_policies
 from schema.context import Info
 from schema.enums import Confidence, Instrument, PolicyStatus, Stance
 from schema.errors import BadRequest
-from schema.events import Event, EventFilter, check_known, event_filter
+from schema.events import EventFilter, check_known, event_filter
 from schema.globalid import to_global_id
-from schema.lists import relation_connection
+from schema.lists import relation_field
 from schema.node import Node
-from schema.orders import EventOrder, SourceOrder, order_name
-from schema.paging import After, Before, Connection, First, Last
+from schema.orders import EventOrder, SourceOrder
 from schema.ranges import DateRange, date_range
 
 if TYPE_CHECKING:
     from schema.actors import Actor
-    from schema.sources import Source
-    from schema.topics import Topic
 
 
 @strawberry.input(description="Conditions on policies; every condition given must hold.")
@@ -143,65 +140,23 @@ class Policy(Node):
         assert row is not None  # policy.issuer_id is a NOT NULL foreign key
         return Actor.from_row(row)
 
-    @strawberry.field(description="Events that enact, apply or answer this policy.")
-    async def events(
-        self,
-        info: Info,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-        order_by: Annotated[
-            EventOrder | None, strawberry.argument(description="The order of the list.")
-        ] = None,
-        filter: Annotated[
-            EventFilter | None, strawberry.argument(description="Only events matching this.")
-        ] = None,
-    ) -> Connection[Event]:
-        return await relation_connection(
-            info,
-            "policy.events",
-            self.pk,
-            order_name(order_by),
-            (first, after, last, before),
-            Event.from_row,
-            await event_filter(info, filter),
-        )
-
-    @strawberry.field(description="Topics the policy is tagged with.")
-    async def topics(
-        self,
-        info: Info,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-    ) -> Connection[Annotated[Topic, strawberry.lazy("schema.topics")]]:
-        from schema.topics import Topic
-
-        return await relation_connection(
-            info, "policy.topics", self.pk, None, (first, after, last, before), Topic.from_row
-        )
-
-    @strawberry.field(description="The sources this record rests on.")
-    async def sources(
-        self,
-        info: Info,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-        order_by: Annotated[
-            SourceOrder | None, strawberry.argument(description="The order of the list.")
-        ] = None,
-    ) -> Connection[Annotated[Source, strawberry.lazy("schema.sources")]]:
-        from schema.sources import Source
-
-        return await relation_connection(
-            info,
-            "policy.sources",
-            self.pk,
-            order_name(order_by),
-            (first, after, last, before),
-            Source.from_row,
-        )
+    events = relation_field(
+        "policy.events",
+        ("schema.events", "Event"),
+        "Events that enact, apply or answer this policy.",
+        order=EventOrder,
+        filter_type=EventFilter,
+        filter_description="Only events matching this.",
+        convert=event_filter,
+    )
+    topics = relation_field(
+        "policy.topics",
+        ("schema.topics", "Topic"),
+        "Topics the policy is tagged with.",
+    )
+    sources = relation_field(
+        "policy.sources",
+        ("schema.sources", "Source"),
+        "The sources this record rests on.",
+        order=SourceOrder,
+    )

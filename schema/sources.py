@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Any
 
 import strawberry
 
 from db import sources as db_sources
-from schema.context import Info
 from schema.enums import DatePrecision, SourceKind
-from schema.events import Event, EventFilter, event_filter
+from schema.events import EventFilter, event_filter
 from schema.globalid import to_global_id
-from schema.lists import relation_connection
+from schema.lists import relation_field
 from schema.node import Node
-from schema.orders import EventOrder, PolicyOrder, order_name
-from schema.paging import After, Before, Connection, First, Last
-from schema.policies import Policy, PolicyFilter, policy_filter
+from schema.orders import EventOrder, PolicyOrder
+from schema.policies import PolicyFilter, policy_filter
 
 
 @strawberry.input(description="Conditions on sources; every condition given must hold.")
@@ -77,52 +75,21 @@ class Source(Node):
             language=row["language"],
         )
 
-    @strawberry.field(description="Events that cite this source.")
-    async def events(
-        self,
-        info: Info,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-        order_by: Annotated[
-            EventOrder | None, strawberry.argument(description="The order of the list.")
-        ] = None,
-        filter: Annotated[
-            EventFilter | None, strawberry.argument(description="Only events matching this.")
-        ] = None,
-    ) -> Connection[Event]:
-        return await relation_connection(
-            info,
-            "source.events",
-            self.pk,
-            order_name(order_by),
-            (first, after, last, before),
-            Event.from_row,
-            await event_filter(info, filter),
-        )
-
-    @strawberry.field(description="Policies that cite this source.")
-    async def policies(
-        self,
-        info: Info,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-        order_by: Annotated[
-            PolicyOrder | None, strawberry.argument(description="The order of the list.")
-        ] = None,
-        filter: Annotated[
-            PolicyFilter | None, strawberry.argument(description="Only policies matching this.")
-        ] = None,
-    ) -> Connection[Policy]:
-        return await relation_connection(
-            info,
-            "source.policies",
-            self.pk,
-            order_name(order_by),
-            (first, after, last, before),
-            Policy.from_row,
-            await policy_filter(info, filter),
-        )
+    events = relation_field(
+        "source.events",
+        ("schema.events", "Event"),
+        "Events that cite this source.",
+        order=EventOrder,
+        filter_type=EventFilter,
+        filter_description="Only events matching this.",
+        convert=event_filter,
+    )
+    policies = relation_field(
+        "source.policies",
+        ("schema.policies", "Policy"),
+        "Policies that cite this source.",
+        order=PolicyOrder,
+        filter_type=PolicyFilter,
+        filter_description="Only policies matching this.",
+        convert=policy_filter,
+    )
