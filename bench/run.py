@@ -233,8 +233,8 @@ async def _prepare_dataset(size: str) -> str:
     url = with_database(SERVER_URL, name)
     conn = await asyncpg.connect(url)
     try:
+        await migrate(conn)  # datasets made by an older checkout get the newer migrations
         if size == "curated":
-            await migrate(conn)
             await load_seeds(conn, ROOT / "seeds")
         else:
             loaded = exists and await conn.fetchval(

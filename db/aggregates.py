@@ -41,6 +41,8 @@ async def timeline(
     conn: asyncpg.Pool | asyncpg.Connection, interval: str, f: EventFilter | None
 ) -> list[dict[str, Any]]:
     """One bucket per period with events: counts by stance, score sum and mean, the top event."""
+    if f is None:
+        return await _timeline_from_rollup(conn, interval)
     sql = events_sql(f)
     unit = sql.param(INTERVALS[interval])
     rows = await conn.fetch(
@@ -59,6 +61,31 @@ async def timeline(
         group by 1 order by 1
         """,
         *sql.params,
+    )
+    return [dict(r.items()) for r in rows]
+
+
+async def _timeline_from_rollup(
+    conn: asyncpg.Pool | asyncpg.Connection, interval: str
+) -> list[dict[str, Any]]:
+    """The unfiltered timeline from the monthly rollup: its cost follows the number of months,
+    not of events. Same answer as the scan (the rollup keeps each month's top event)."""
+    rows = await conn.fetch(
+        """
+        select date_trunc($1, r.month)::date as period_start,
+               sum(r.events)::bigint as events,
+               sum(r.cooperative)::bigint as cooperative,
+               sum(r.competitive)::bigint as competitive,
+               sum(r.mixed)::bigint as mixed,
+               sum(r.neutral)::bigint as neutral,
+               sum(r.score_sum)::bigint as score_sum,
+               (sum(r.score_sum)::float8 / sum(r.events)) as score_mean,
+               (array_agg(r.top_event_id order by r.top_significance desc, r.top_date desc,
+                                                  r.top_event_id desc))[1] as top_event_id
+        from event_month_rollup r
+        group by 1 order by 1
+        """,
+        INTERVALS[interval],
     )
     return [dict(r.items()) for r in rows]
 

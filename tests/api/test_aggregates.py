@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncpg
 import pytest
 
+from api.settings import Settings
 from tests.api.test_bad_input import assert_clean_error
 from tests.api.test_queries import data
-from tests.conftest import Service
+from tests.conftest import Databases, Service, running_service
 
 
 async def test_yearly_timeline(service: Service) -> None:
@@ -127,3 +129,42 @@ async def test_bad_aggregate_input(service: Service) -> None:
         await service.graphql('{ eventCounts(groupBy: TOPIC, filter: {topic: ["none"]}) { key } }'),
         "unknown topic slug(s)",
     )
+
+
+async def test_rollup_timeline_equals_the_scan(service: Service) -> None:
+    """Without a filter the timeline comes from the monthly rollup; a filter that matches every
+    event takes the scan. Both must agree for every interval."""
+    for interval in ("MONTH", "QUARTER", "YEAR"):
+        fields = (
+            "periodStart events cooperative competitive mixed neutral scoreSum scoreMean topEvent { slug }"
+        )
+        rollup = data(await service.graphql(f"{{ timeline(interval: {interval}) {{ {fields} }} }}"))
+        scan = data(
+            await service.graphql(
+                f"{{ timeline(interval: {interval}, filter: {{significance: {{min: 1}}}}) {{ {fields} }} }}"
+            )
+        )
+        assert rollup == scan, interval
+
+
+async def test_rollup_follows_changes_to_events(
+    settings: Settings, databases: Databases, fresh_url: str
+) -> None:
+    conn = await asyncpg.connect(fresh_url)
+    try:
+        await conn.execute(
+            "update event set cooperation_score = 9, stance = 'COOPERATIVE' where slug = 'bis-controls-2022'"
+        )
+        await conn.execute("delete from event where slug = 'bis-controls-2022-followup'")
+    finally:
+        await conn.close()
+    async with running_service(settings, fresh_url) as service:
+        result = data(
+            await service.graphql("{ timeline(interval: YEAR) { periodStart events scoreSum cooperative } }")
+        )
+    assert result["timeline"][0] == {
+        "periodStart": "2022-01-01",
+        "events": 1,
+        "scoreSum": 9,
+        "cooperative": 1,
+    }
