@@ -155,6 +155,17 @@ async def _wrk(url: str, body: str | None, duration: int) -> tuple[float, float,
     return rps, _latency_ms(text, "50"), _latency_ms(text, "99"), requests
 
 
+async def _settle(conn: asyncpg.Connection, database: str) -> None:
+    """Cancel statements still running on the dataset (a peer's deep OFFSET scan outlives wrk's
+    timeout) so they do not steal CPU from the next measurement."""
+    await conn.execute(
+        "select pg_cancel_backend(pid) from pg_stat_activity "
+        "where datname = $1 and pid <> pg_backend_pid() and state = 'active'",
+        database,
+    )
+    await asyncio.sleep(0.5)
+
+
 async def _measure(
     dataset: str,
     query: str,
@@ -166,10 +177,12 @@ async def _measure(
     database: str,
 ) -> Measurement:
     await _wrk(url, body, WARMUP)
+    await _settle(conn, database)
     tree, pg = _proc_tree(pid), _postgres_pids()
     cpu0, pg0, x0 = _cpu_seconds(tree), _cpu_seconds(pg), await _xacts(conn, database)
     rps, p50, p99, requests = await _wrk(url, body, DURATION)
     cpu1, pg1, x1 = _cpu_seconds(_proc_tree(pid)), _cpu_seconds(pg), await _xacts(conn, database)
+    await _settle(conn, database)
     return Measurement(
         dataset,
         query,
@@ -410,7 +423,9 @@ def write_results(results: list[Measurement]) -> None:
         " absolute numbers are not comparable across runs on these noisy machines.",
         "",
         "CPU is per request: the server's process tree, and every postgres process. "
-        "'xacts/req' counts Postgres transactions per request (each autocommit statement is one).",
+        "'xacts/req' counts Postgres transactions per request (each autocommit statement is one). "
+        "0 req/s means every request outlived wrk's 2 s timeout; statements still running after a "
+        "measurement are cancelled before the next one.",
         "",
         "| dataset | query | server | req/s | p50 ms | p99 ms | server CPU ms/req | Postgres CPU ms/req "
         "| xacts/req | peak RSS MB | vs PostGraphile | vs floor |",
