@@ -26,7 +26,7 @@ from typing import Any
 import asyncpg
 import httpx
 
-from api.database import with_database
+from api.database import ensure_database, with_database
 from bench.generate import generate
 from bench.workload import Query, rows_of, workload
 from db.migrate import migrate
@@ -236,13 +236,7 @@ async def _floor(dataset: str, query: Query, database_url: str) -> Measurement:
 
 async def _prepare_dataset(size: str) -> str:
     name = f"detente_bench_{size}"
-    admin = await asyncpg.connect(SERVER_URL)
-    try:
-        exists = await admin.fetchval("select 1 from pg_database where datname = $1", name)
-        if not exists:
-            await admin.execute(f'create database "{name}"')
-    finally:
-        await admin.close()
+    await ensure_database(SERVER_URL, name)
     url = with_database(SERVER_URL, name)
     conn = await asyncpg.connect(url)
     try:
@@ -250,7 +244,7 @@ async def _prepare_dataset(size: str) -> str:
         if size == "curated":
             await load_seeds(conn, ROOT / "seeds")
         else:
-            loaded = exists and await conn.fetchval(
+            loaded = await conn.fetchval(
                 "select 1 from release where content_hash = $1", f"synthetic-{size}-7"
             )
             if not loaded:

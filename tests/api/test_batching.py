@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import asyncpg
 
 from api.settings import Settings
 from tests.api.test_queries import data
-from tests.conftest import Databases, running_service
+from tests.conftest import Databases, Service, running_service
 
 NESTED = """
 query($n: Int!) {
@@ -56,23 +59,38 @@ async def _add_synthetic_events(url: str, count: int) -> None:
         await conn.close()
 
 
+async def _statements_by_page_size(
+    service: Service, query: str, check: Callable[[int, dict[str, Any]], None]
+) -> dict[int, tuple[int, int]]:
+    """(statements, distinct statements) the query ran for 10 and for 100 events."""
+    # Warm up: a new connection's first statements include asyncpg's type introspection.
+    data(await service.graphql(query, {"n": 100}))
+    counts = {}
+    for n in (10, 100):
+        service.queries.statements.clear()
+        check(n, data(await service.graphql(query, {"n": n})))
+        counts[n] = (len(service.queries.statements), len(set(service.queries.statements)))
+    return counts
+
+
+def _check_nested(n: int, result: dict[str, Any]) -> None:
+    assert len(result["events"]["nodes"]) == n
+    synthetic = result["events"]["nodes"][-1]
+    assert synthetic["slug"].startswith("synthetic-")
+    assert synthetic["actors"]["totalCount"] == 5
+    assert len(synthetic["policies"]["nodes"]) == 2
+
+
+def _check_page_size(n: int, result: dict[str, Any]) -> None:
+    assert len(result["events"]["nodes"]) == n
+
+
 async def test_statement_count_does_not_grow_with_events(
     settings: Settings, databases: Databases, fresh_url: str
 ) -> None:
     await _add_synthetic_events(fresh_url, 100)
     async with running_service(settings, fresh_url) as service:
-        # Warm up: a new connection's first statements include asyncpg's type introspection.
-        data(await service.graphql(NESTED, {"n": 100}))
-        counts = {}
-        for n in (10, 100):
-            service.queries.statements.clear()
-            result = data(await service.graphql(NESTED, {"n": n}))
-            assert len(result["events"]["nodes"]) == n
-            synthetic = result["events"]["nodes"][-1]
-            assert synthetic["slug"].startswith("synthetic-")
-            assert synthetic["actors"]["totalCount"] == 5
-            assert len(synthetic["policies"]["nodes"]) == 2
-            counts[n] = (len(service.queries.statements), len(set(service.queries.statements)))
+        counts = await _statements_by_page_size(service, NESTED, _check_nested)
     # The same statements run for 10 events as for 100: root page, count, and one per relation
     # (actors, actor counts, sources, topics, policies) and per parent lookup (actor parents and
     # policy issuers share the actor loader, so they are one statement or two depending on
@@ -101,12 +119,6 @@ async def test_filtered_ordered_searched_nested_queries_do_not_grow(
 ) -> None:
     await _add_synthetic_events(fresh_url, 100)
     async with running_service(settings, fresh_url) as service:
-        data(await service.graphql(FILTERED, {"n": 100}))
-        distinct = {}
-        for n in (10, 100):
-            service.queries.statements.clear()
-            result = data(await service.graphql(FILTERED, {"n": n}))
-            assert len(result["events"]["nodes"]) == n
-            distinct[n] = len(set(service.queries.statements))
-            assert len(service.queries.statements) <= 12
-    assert distinct[10] == distinct[100], distinct
+        counts = await _statements_by_page_size(service, FILTERED, _check_page_size)
+    assert counts[10][1] == counts[100][1], counts
+    assert counts[10][0] <= 12 and counts[100][0] <= 12, counts
