@@ -31,19 +31,30 @@ _KINDS: dict[str, tuple[str, Any]] = {
 
 @strawberry.type(description="One search hit, with its rank and a highlighted snippet.")
 class SearchEdge:
-    cursor: str = strawberry.field(description="Pass as `after` to page from here.")
+    keys: strawberry.Private[tuple[Any, ...]]
+
     rank: float = strawberry.field(
         description="Relevance: full-text rank for documents, name similarity for actors; higher is better."
     )
     snippet: str = strawberry.field(description="The matching text, matched words wrapped in <mark></mark>.")
     node: SearchResult = strawberry.field(description="The record found.")
 
+    @strawberry.field(description="Pass as `after` to page from here.")
+    def cursor(self) -> str:
+        return encode_cursor(SEARCH_ORDERING, self.keys)
+
 
 @strawberry.type(description="A page of search hits, most relevant first.")
 class SearchConnection:
     edges: list[SearchEdge] = strawberry.field(description="The hits of this page.")
     page_info: PageInfo = strawberry.field(description="Whether more pages exist, and their cursors.")
-    total_count: int = strawberry.field(description="How many hits in all.")
+    text: strawberry.Private[str]
+
+    @strawberry.field(description="How many hits in all.")
+    async def total_count(self, info: Info) -> int:
+        # Counting the whole union is a second query: run it only when asked for.
+        sql = search_sql(self.text)
+        return int(await info.context.pool.fetchval(sql.count_sql(), *sql.params))
 
     @strawberry.field(description="The records of this page, without ranks or cursors.")
     def nodes(self) -> list[SearchResult]:
@@ -70,20 +81,16 @@ async def search(
     window = make_window(SEARCH_ORDERING, first, after, None, None)
     pool = info.context.pool
     page = await fetch_page(pool, search_sql(text), SEARCH_ORDERING, window)
-    count_sql = search_sql(text)
-    total = int(await pool.fetchval(count_sql.count_sql(), *count_sql.params))
     found = await asyncio.gather(
         *(info.context.loaders.by_id[_KINDS[row["kind"]][0]].load(row["id"]) for row in page.rows)
     )
     edges = [
         SearchEdge(
-            cursor=encode_cursor(SEARCH_ORDERING, keys),
+            keys=keys,
             rank=round(row["rank"], 6),
             snippet=row["snippet"],
             node=_KINDS[row["kind"]][1].from_row(record),
         )
         for row, keys, record in zip(page.rows, page.keys, found, strict=True)
     ]
-    return SearchConnection(
-        edges=edges, page_info=page_info(window, page, SEARCH_ORDERING), total_count=total
-    )
+    return SearchConnection(edges=edges, page_info=page_info(window, page, SEARCH_ORDERING), text=text)

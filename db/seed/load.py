@@ -110,7 +110,8 @@ async def load_seeds(conn: asyncpg.Connection, root: Path, *, force: bool = Fals
             report.skipped = True
             return report
         await _write(conn, dataset, report)
-        if report.changed or latest is None or latest != dataset.content_hash:
+        # A forced reload of unchanged files writes no new release row.
+        if report.changed or latest != dataset.content_hash:
             await _record_release(conn, dataset)
     return report
 
