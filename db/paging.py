@@ -70,11 +70,20 @@ class Sql:
         return f"select count(*) from {self.from_} where {self.where_sql()}"
 
 
+def _cursor_param(sql: Sql, key: SortKey, value: Any) -> str:
+    if key.sql_type == "date":
+        # asyncpg sends date.min as -infinity, which sorts below the 0001-01-01 that stands in for
+        # "undated": a cursor on an undated row would skip the undated rows after it. As text,
+        # 0001-01-01 stays itself.
+        return f"({sql.param(value.isoformat(), 'text')})::date"
+    return sql.param(value, key.sql_type)
+
+
 def _keyset(sql: Sql, ordering: Ordering, values: tuple[Any, ...], after: bool) -> str:
     """Rows strictly after (or before) `values` in `ordering`, as one predicate."""
     if len(values) != len(ordering.keys):
         raise ValueError("cursor does not match the ordering")
-    params = [sql.param(v, k.sql_type) for k, v in zip(ordering.keys, values, strict=True)]
+    params = [_cursor_param(sql, k, v) for k, v in zip(ordering.keys, values, strict=True)]
     directions = {k.descending for k in ordering.keys}
     if len(directions) == 1:
         # One direction for every key: a row comparison, which a composite index serves.

@@ -7,12 +7,11 @@ from typing import Any
 import strawberry
 
 from db import actors as db_actors
-from schema.context import Info
+from schema.context import Context, Info
 from schema.enums import ActorKind
 from schema.errors import BadRequest
 from schema.events import EventFilter, event_filter
-from schema.globalid import to_global_id
-from schema.lists import relation_field
+from schema.lists import FIELD_SPEC, ToOne, relation_field
 from schema.node import Node
 from schema.orders import ActorOrder, EventOrder, PolicyOrder, SourceOrder
 from schema.policies import PolicyFilter, policy_filter
@@ -47,7 +46,7 @@ def actor_filter(f: ActorFilter | None) -> db_actors.ActorFilter | None:
     return f.to_db() if f is not None else None
 
 
-async def _actor_filter(info: Info, f: ActorFilter | None) -> db_actors.ActorFilter | None:
+async def _actor_filter(context: Context, f: ActorFilter | None) -> db_actors.ActorFilter | None:
     return actor_filter(f)
 
 
@@ -73,7 +72,7 @@ class Actor(Node):
         return cls(
             pk=row["id"],
             parent_pk=row["parent_id"],
-            id=strawberry.ID(to_global_id("Actor", row["slug"])),
+            id=cls.global_id_of(row),
             slug=row["slug"],
             name=row["name"],
             name_zh=row["name_zh"],
@@ -83,7 +82,10 @@ class Actor(Node):
             aliases=list(row["aliases"]),
         )
 
-    @strawberry.field(description="The body this one belongs to (a ministry's state…).")
+    @strawberry.field(
+        description="The body this one belongs to (a ministry's state…).",
+        metadata={FIELD_SPEC: ToOne("actor", "parent_id")},
+    )
     async def parent(self, info: Info) -> Actor | None:
         if self.parent_pk is None:
             return None

@@ -16,6 +16,7 @@ from strawberry.extensions import (
 from strawberry.types import ExecutionContext
 
 from schema.actors import Actor
+from schema.compiled.executor import CompiledExecutor
 from schema.cost import CostLimiter
 from schema.errors import MASKED_MESSAGE, PublicError
 from schema.events import Event
@@ -54,7 +55,9 @@ class DetenteSchema(strawberry.Schema):
                 )
 
 
-def build_schema() -> strawberry.Schema:
+def build_schema(*, compiled: bool = True) -> strawberry.Schema:
+    """The schema; `compiled=False` leaves every query to graphql-core's general executor
+    (the reference the compiled executor is tested against)."""
     return DetenteSchema(
         query=Query,
         types=[Event, Policy, Actor, Metric, Source, Topic, Observation],
@@ -65,6 +68,7 @@ def build_schema() -> strawberry.Schema:
             CostLimiter,
             lambda: MaskErrors(should_mask_error=lambda e: not _is_public(e), error_message=MASKED_MESSAGE),
         ],
+        execution_context_class=CompiledExecutor if compiled else None,
     )
 
 

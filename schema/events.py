@@ -8,10 +8,9 @@ from typing import TYPE_CHECKING, Any
 import strawberry
 
 from db import events as db_events
-from schema.context import Info
+from schema.context import Context
 from schema.enums import Confidence, DatePrecision, EventCategory, Role, Stance
 from schema.errors import BadRequest
-from schema.globalid import to_global_id
 from schema.lists import relation_field
 from schema.node import Node
 from schema.orders import ActorOrder, PolicyOrder, SourceOrder
@@ -122,22 +121,22 @@ class EventFilter:
         )
 
 
-async def check_known(info: Info, table: str, slugs: set[str], field: str) -> None:
+async def check_known(context: Context, table: str, slugs: set[str], field: str) -> None:
     """Refuse a filter that names a record that does not exist (an empty result would mislead)."""
     ordered = sorted(slugs)
-    rows = await info.context.loaders.by_slug[table].load_many(ordered)
+    rows = await context.loaders.by_slug[table].load_many(ordered)
     unknown = [slug for slug, row in zip(ordered, rows, strict=True) if row is None]
     if unknown:
         raise BadRequest(f"unknown {field} slug(s) in filter: {', '.join(unknown)}")
 
 
-async def event_filter(info: Info, f: EventFilter | None) -> db_events.EventFilter | None:
+async def event_filter(context: Context, f: EventFilter | None) -> db_events.EventFilter | None:
     if f is None:
         return None
     converted = f.to_db()
     for table, slugs in f.referenced().items():
         if slugs:
-            await check_known(info, table, slugs, table)
+            await check_known(context, table, slugs, table)
     return converted
 
 
@@ -177,7 +176,7 @@ class Event(Node):
         end_precision = row["end_date_precision"]
         return cls(
             pk=row["id"],
-            id=strawberry.ID(to_global_id("Event", row["slug"])),
+            id=cls.global_id_of(row),
             slug=row["slug"],
             title=row["title"],
             summary=row["summary"],

@@ -1,19 +1,27 @@
-"""Resolving a connection field: root lists (one statement) and relations (through loaders)."""
+"""Connection fields: root lists (one statement) and relations (one statement per level).
+
+Each field carries its spec (`RootList`, `RelationList`, `ToOne`) in strawberry's field
+metadata under `FIELD_SPEC`, so the compiled executor (schema/compiled) serves the same field
+from the same spec without calling the resolver once per parent.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import inspect
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from enum import Enum
 from typing import Annotated, Any, TypeVar
 
 import strawberry
 
 from db.paging import Ordering, Page, Sql, Window, fetch_page
-from db.relations import RELATIONS
-from db.tables import Table
-from schema.context import Info
+from db.relations import RELATIONS, Relation, counts_for_parents, pages_for_parents
+from db.tables import Table, rows_by_keys
+from schema.context import Context, Info
+from schema.errors import BadRequest
 from schema.orders import order_name
 from schema.paging import (
     After,
@@ -29,82 +37,214 @@ from schema.paging import (
 
 NodeT = TypeVar("NodeT")
 Row = dict[str, Any]
+PageArgs = tuple[int | None, str | None, int | None, str | None]  # first, after, last, before
+FilterConvert = Callable[[Context, Any], Awaitable[Any]]
+Count = Callable[[], Awaitable[int]]
+
+FIELD_SPEC = "detente.spec"
+
+Slug = Annotated[str, strawberry.argument(description="The record's slug.")]
+Search = Annotated[
+    str | None,
+    strawberry.argument(
+        description='Full-text search (stemmed words, "quoted phrases", -exclusions), combined with `filter`.'
+    ),
+]
+
+FilterT = TypeVar("FilterT")
 
 
-async def root_connection(
+def with_search(f: FilterT | None, text: str | None, filter_type: type[FilterT]) -> FilterT | None:
+    """The `search` argument folded into the filter (both must hold)."""
+    if text is None:
+        return f
+    if not text.strip():
+        raise BadRequest("search must not be empty")
+    if f is not None and getattr(f, "search", None):
+        raise BadRequest("give `search` either as an argument or inside `filter`, not both")
+    return dataclasses.replace(f, search=text) if f is not None else filter_type(search=text)  # type: ignore[call-arg,type-var]
+
+
+@dataclass(frozen=True)
+class RootList:
+    """A root list: its table, its SQL for a db filter, and how `filter`/`search` become that filter."""
+
+    table: Table
+    sql_for: Callable[[Any], Sql]
+    convert: FilterConvert | None = None
+    search_filter: type | None = None  # the db filter type, when the list takes `search`
+
+    async def page(
+        self,
+        context: Context,
+        ordering_name: str | None,
+        page_args: PageArgs,
+        filter_: Any = None,
+        search: str | None = None,
+    ) -> tuple[Page[Row], Ordering, Window, Count]:
+        f = await self.convert(context, filter_) if self.convert is not None and filter_ is not None else None
+        if self.search_filter is not None:
+            f = with_search(f, search, self.search_filter)
+        ordering = self.table.ordering(ordering_name)
+        window = make_window(ordering, *page_args)
+        pool = context.pool
+        page = await fetch_page(pool, self.sql_for(f), ordering, window)
+
+        async def count() -> int:
+            sql = self.sql_for(f)
+            return int(await pool.fetchval(sql.count_sql(), *sql.params))
+
+        return page, ordering, window, count
+
+
+@dataclass(frozen=True)
+class RelationList:
+    """A relation followed from a parent (`event.actors`…), optionally filtered."""
+
+    relation_name: str
+    with_role: bool = False
+    convert: FilterConvert | None = None
+
+    @property
+    def relation(self) -> Relation:
+        return RELATIONS[self.relation_name]
+
+    def ordering(self, ordering_name: str | None) -> Ordering:
+        return self.relation.table.ordering(ordering_name, self.relation.tiebreak)
+
+    async def db_filter(self, context: Context, filter_: Any) -> Any:
+        return (
+            await self.convert(context, filter_) if self.convert is not None and filter_ is not None else None
+        )
+
+    async def pages(
+        self, context: Context, parent_ids: Sequence[int], ordering: Ordering, window: Window, f: Any
+    ) -> dict[int, Page[Row]]:
+        """The same window for every parent, in one statement."""
+        return await pages_for_parents(context.pool, self.relation, parent_ids, ordering.name, window, f)
+
+    async def counts(self, context: Context, parent_ids: Sequence[int], f: Any) -> dict[int, int]:
+        return await counts_for_parents(context.pool, self.relation, parent_ids, f)
+
+
+@dataclass(frozen=True)
+class ToOne:
+    """A single related row, by a foreign key column of the parent row (`policy.issuer`…)."""
+
+    table: str  # a key of Loaders.by_id
+    column: str  # the parent row's column holding its id
+
+    async def rows(self, context: Context, keys: Sequence[int]) -> list[Row | None]:
+        from schema.loaders import TABLES
+
+        return await rows_by_keys(context.pool, TABLES[self.table], "id", keys, "bigint")
+
+
+async def relation_page(
     info: Info,
-    table: Table,
-    sql_for: Callable[[], Sql],
-    ordering_name: str | None,
-    first: int | None,
-    after: str | None,
-    last: int | None,
-    before: str | None,
-    to_node: Callable[[Row], NodeT],
-) -> Connection[NodeT]:
-    ordering = table.ordering(ordering_name)
-    window = make_window(ordering, first, after, last, before)
-    pool = info.context.pool
-    page = await fetch_page(pool, sql_for(), ordering, window)
-
-    async def count() -> int:
-        sql = sql_for()
-        return int(await pool.fetchval(sql.count_sql(), *sql.params))
-
-    return build_connection(page, ordering, window, to_node, count)
-
-
-async def _relation_page(
-    info: Info,
-    relation_name: str,
+    spec: RelationList,
     parent_id: int,
     ordering_name: str | None,
-    page_args: tuple[int | None, str | None, int | None, str | None],
+    page_args: PageArgs,
     filter_: Any,
-) -> tuple[Page[Row], Ordering, Window, Callable[[], Awaitable[int]]]:
-    relation = RELATIONS[relation_name]
-    ordering = relation.table.ordering(ordering_name, relation.tiebreak)
+) -> tuple[Page[Row], Ordering, Window, Count]:
+    """One parent's page, through the request's loaders (which batch the parents of a level)."""
+    converted = await spec.db_filter(info.context, filter_)
+    ordering = spec.ordering(ordering_name)
     window = make_window(ordering, *page_args)
     loaders = info.context.loaders
-    page = await loaders.page(relation_name, parent_id, ordering_name, window, filter_)
+    page = await loaders.page(spec.relation_name, parent_id, ordering_name, window, converted)
 
     async def count() -> int:
-        return await loaders.count(relation_name, parent_id, filter_)
+        return await loaders.count(spec.relation_name, parent_id, converted)
 
     return page, ordering, window, count
 
 
-async def relation_connection(
-    info: Info,
-    relation_name: str,
-    parent_id: int,
-    ordering_name: str | None,
-    page_args: tuple[int | None, str | None, int | None, str | None],
-    to_node: Callable[[Row], NodeT],
-    filter_: Any = None,
-) -> Connection[NodeT]:
-    page, ordering, window, count = await _relation_page(
-        info, relation_name, parent_id, ordering_name, page_args, filter_
+def _lazy_node(node: tuple[str, str]) -> tuple[Any, Callable[[Row], Any]]:
+    """The item type as a lazy annotation, and a row → item converter that imports it late, so
+    that types referring to each other can build their fields without importing each other."""
+    module_name, class_name = node
+
+    def to_node(row: Row) -> Any:
+        return getattr(importlib.import_module(module_name), class_name).from_row(row)
+
+    return Annotated[class_name, strawberry.lazy(module_name)], to_node
+
+
+def _list_field(
+    resolve: Callable[..., Awaitable[Any]],
+    hints: dict[str, Any],
+    description: str,
+    spec: RootList | RelationList,
+    *,
+    order: type[Enum] | None,
+    filter_type: Any,
+    filter_description: str,
+) -> Any:
+    """A strawberry field over `resolve`, offering only the arguments named in `hints`."""
+    hints = {"info": Info, "first": First, "after": After, "last": Last, "before": Before, **hints}
+    if order is not None:
+        hints["order_by"] = Annotated[order | None, strawberry.argument(description="The order of the list.")]
+    if filter_type is not None:
+        hints["filter"] = Annotated[filter_type | None, strawberry.argument(description=filter_description)]
+    # strawberry reads the signature: keep only the arguments this list offers, with their
+    # real (not stringified) annotations.
+    signature = inspect.signature(resolve)
+    parameters = [
+        p.replace(annotation=hints.get(p.name, p.annotation))
+        for p in signature.parameters.values()
+        if p.name == "root" or p.name in hints
+    ]
+    resolve.__annotations__ = hints
+    resolve.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=parameters, return_annotation=hints["return"]
     )
-    return build_connection(page, ordering, window, to_node, count)
+    return strawberry.field(resolver=resolve, description=description, metadata={FIELD_SPEC: spec})
 
 
-async def role_connection(
-    info: Info,
-    relation_name: str,
-    parent_id: int,
-    ordering_name: str | None,
-    page_args: tuple[int | None, str | None, int | None, str | None],
-    to_node: Callable[[Row], NodeT],
-    filter_: Any = None,
-) -> RoleConnection[NodeT]:
-    page, ordering, window, count = await _relation_page(
-        info, relation_name, parent_id, ordering_name, page_args, filter_
+def root_list_field(
+    spec: RootList,
+    node: tuple[str, str],
+    description: str,
+    *,
+    order: type[Enum],
+    filter_type: Any = None,
+    filter_description: str = "",
+) -> Any:
+    """A root connection field: Relay page arguments, `orderBy`, and `filter`/`search` when the
+    list offers them."""
+    node_type: Any
+    node_type, to_node = _lazy_node(node)
+
+    async def resolve(
+        root: Any,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        order_by: Any = None,
+        filter: Any = None,
+        search: Search = None,
+    ) -> Any:
+        page, ordering, window, count = await spec.page(
+            info.context, order_name(order_by), (first, after, last, before), filter, search
+        )
+        return build_connection(page, ordering, window, to_node, count)
+
+    hints: dict[str, Any] = {"return": Connection[node_type]}
+    if spec.search_filter is not None:
+        hints["search"] = Search
+    return _list_field(
+        resolve,
+        hints,
+        description,
+        spec,
+        order=order,
+        filter_type=filter_type,
+        filter_description=filter_description,
     )
-    return build_role_connection(page, ordering, window, to_node, count)
-
-
-FilterConvert = Callable[[Info, Any], Awaitable[Any]]
 
 
 def relation_field(
@@ -119,12 +259,10 @@ def relation_field(
     with_role: bool = False,
 ) -> Any:
     """A connection field over a relation: Relay page arguments, and `orderBy` and `filter` when
-    the relation offers them. `node` names the item type by module and class, so that types
-    that refer to each other can build their fields without importing each other first."""
-    module_name, class_name = node
-
-    def to_node(row: Row) -> Any:
-        return getattr(importlib.import_module(module_name), class_name).from_row(row)
+    the relation offers them. `node` names the item type by module and class."""
+    spec = RelationList(relation_name, with_role, convert)
+    node_type: Any
+    node_type, to_node = _lazy_node(node)
 
     async def resolve(
         root: Any,
@@ -136,41 +274,44 @@ def relation_field(
         order_by: Any = None,
         filter: Any = None,
     ) -> Any:
-        converted = await convert(info, filter) if convert is not None and filter is not None else None
-        build = role_connection if with_role else relation_connection
-        return await build(
-            info,
-            relation_name,
-            root.pk,
-            order_name(order_by),
-            (first, after, last, before),
-            to_node,
-            converted,
+        page, ordering, window, count = await relation_page(
+            info, spec, root.pk, order_name(order_by), (first, after, last, before), filter
         )
+        build = build_role_connection if with_role else build_connection
+        return build(page, ordering, window, to_node, count)
 
-    node_type: Any = Annotated[class_name, strawberry.lazy(module_name)]
-    hints: dict[str, Any] = {
-        "info": Info,
-        "first": First,
-        "after": After,
-        "last": Last,
-        "before": Before,
-        "return": RoleConnection[node_type] if with_role else Connection[node_type],
-    }
-    if order is not None:
-        hints["order_by"] = Annotated[order | None, strawberry.argument(description="The order of the list.")]
-    if filter_type is not None:
-        hints["filter"] = Annotated[filter_type | None, strawberry.argument(description=filter_description)]
-    # strawberry reads the signature: keep only the arguments this relation offers, with their
-    # real (not stringified) annotations.
-    signature = inspect.signature(resolve)
-    parameters = [
-        p.replace(annotation=hints.get(p.name, p.annotation))
-        for p in signature.parameters.values()
-        if p.name == "root" or p.name in hints
-    ]
-    resolve.__annotations__ = hints
-    resolve.__signature__ = signature.replace(  # type: ignore[attr-defined]
-        parameters=parameters, return_annotation=hints["return"]
+    connection = RoleConnection if with_role else Connection
+    return _list_field(
+        resolve,
+        {"return": connection[node_type]},
+        description,
+        spec,
+        order=order,
+        filter_type=filter_type,
+        filter_description=filter_description,
     )
-    return strawberry.field(resolver=resolve, description=description)
+
+
+@dataclass(frozen=True)
+class BySlug:
+    """A root lookup of one record by slug."""
+
+    table: str  # a key of Loaders.by_slug
+
+
+@dataclass(frozen=True)
+class NodeLookup:
+    """The Relay `node(id:)` lookup."""
+
+
+def by_slug_field(table: str, node: tuple[str, str], description: str) -> Any:
+    """A root lookup of one record by slug; null when there is none."""
+    node_type: Any
+    node_type, to_node = _lazy_node(node)
+
+    async def resolve(info: Info, slug: Slug) -> Any:
+        row = await info.context.loaders.by_slug[table].load(slug)
+        return to_node(row) if row is not None else None
+
+    resolve.__annotations__ = {"info": Info, "slug": Slug, "return": node_type | None}
+    return strawberry.field(resolver=resolve, description=description, metadata={FIELD_SPEC: BySlug(table)})

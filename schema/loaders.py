@@ -75,7 +75,7 @@ class _LazyLoaders(dict[str, Any]):
         return loader
 
 
-_TABLES = {
+TABLES = {
     "event": EVENTS,
     "policy": POLICIES,
     "actor": ACTORS,
@@ -91,10 +91,10 @@ class Loaders:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
         self.by_id: dict[str, DataLoader[int, Row | None]] = _LazyLoaders(
-            lambda t: _rows_loader(pool, _TABLES[t], "id", "bigint")
+            lambda t: _rows_loader(pool, TABLES[t], "id", "bigint")
         )
         self.by_slug: dict[str, DataLoader[str, Row | None]] = _LazyLoaders(
-            lambda t: _rows_loader(pool, _TABLES[t], "slug", "text")
+            lambda t: _rows_loader(pool, TABLES[t], "slug", "text")
         )
         self.pages: dict[str, DataLoader[PageKey, Page[Row]]] = _LazyLoaders(
             lambda r: _page_loader(pool, RELATIONS[r])

@@ -12,12 +12,12 @@ from db.metrics import MetricFilter as DbMetricFilter
 from db.metrics import ObservationFilter as DbObservationFilter
 from schema.actors import Actor
 from schema.aggregates import SeriesSummary
-from schema.context import Info
+from schema.context import Context, Info
 from schema.enums import Confidence, DatePrecision
 from schema.errors import BadRequest
 from schema.events import check_known
 from schema.globalid import to_global_id
-from schema.lists import relation_field
+from schema.lists import FIELD_SPEC, ToOne, relation_field
 from schema.node import Node
 from schema.orders import ObservationOrder, SourceOrder
 from schema.ranges import DateRange, date_range
@@ -38,7 +38,7 @@ class ObservationFilter:
         )
 
 
-async def _observation_filter(info: Info, f: ObservationFilter | None) -> DbObservationFilter | None:
+async def _observation_filter(context: Context, f: ObservationFilter | None) -> DbObservationFilter | None:
     return f.to_db() if f is not None else None
 
 
@@ -51,11 +51,11 @@ class MetricFilter:
         default=None, description="Substring of the metric's name, description or slug."
     )
 
-    async def to_db(self, info: Info) -> DbMetricFilter:
+    async def to_db(self, context: Context) -> DbMetricFilter:
         if self.search is not None and not self.search.strip():
             raise BadRequest("search must not be empty")
         if self.entity:
-            await check_known(info, "actor", set(self.entity), "entity")
+            await check_known(context, "actor", set(self.entity), "entity")
         return DbMetricFilter(entity_slugs=tuple(self.entity or ()), search=self.search)
 
 
@@ -74,13 +74,14 @@ class Observation(Node):
     note: str | None = strawberry.field(description="Revisions, caveats, disagreements.")
 
     @classmethod
+    def global_id_of(cls, row: dict[str, Any]) -> strawberry.ID:
+        key = f"{row['metric_slug']}/{row['entity_slug']}/{row['date'].isoformat()}"
+        return strawberry.ID(to_global_id("Observation", key))
+
+    @classmethod
     def from_row(cls, row: dict[str, Any]) -> Observation:
         return cls(
-            id=strawberry.ID(
-                to_global_id(
-                    "Observation", f"{row['metric_slug']}/{row['entity_slug']}/{row['date'].isoformat()}"
-                )
-            ),
+            id=cls.global_id_of(row),
             metric_pk=row["metric_id"],
             entity_pk=row["entity_id"],
             source_pk=row["source_id"],
@@ -91,19 +92,26 @@ class Observation(Node):
             note=row["note"],
         )
 
-    @strawberry.field(description="What the value is of (usually a country).")
+    @strawberry.field(
+        description="What the value is of (usually a country).",
+        metadata={FIELD_SPEC: ToOne("actor", "entity_id")},
+    )
     async def entity(self, info: Info) -> Actor:
         row = await info.context.loaders.by_id["actor"].load(self.entity_pk)
         assert row is not None  # foreign key
         return Actor.from_row(row)
 
-    @strawberry.field(description="The source of this value.")
+    @strawberry.field(
+        description="The source of this value.", metadata={FIELD_SPEC: ToOne("source", "source_id")}
+    )
     async def source(self, info: Info) -> Source:
         row = await info.context.loaders.by_id["source"].load(self.source_pk)
         assert row is not None  # foreign key
         return Source.from_row(row)
 
-    @strawberry.field(description="The metric this is a value of.")
+    @strawberry.field(
+        description="The metric this is a value of.", metadata={FIELD_SPEC: ToOne("metric", "metric_id")}
+    )
     async def metric(self, info: Info) -> Metric:
         row = await info.context.loaders.by_id["metric"].load(self.metric_pk)
         assert row is not None  # foreign key
@@ -122,7 +130,7 @@ class Metric(Node):
     def from_row(cls, row: dict[str, Any]) -> Metric:
         return cls(
             pk=row["id"],
-            id=strawberry.ID(to_global_id("Metric", row["slug"])),
+            id=cls.global_id_of(row),
             slug=row["slug"],
             name=row["name"],
             description=row["description"],

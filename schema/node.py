@@ -2,9 +2,28 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
+
+from schema.globalid import to_global_id
+
+# Node types fetched by slug, and the table (a key of Loaders.by_slug) each lives in.
+NODE_TABLES = {
+    "Event": "event",
+    "Policy": "policy",
+    "Actor": "actor",
+    "Metric": "metric",
+    "Source": "source",
+    "Topic": "topic",
+}
 
 
 @strawberry.interface(description="An object with a global ID, fetchable with `node(id:)`.")
 class Node:
     id: strawberry.ID = strawberry.field(description="Opaque global ID (Relay Node).")
+
+    @classmethod
+    def global_id_of(cls, row: dict[str, Any]) -> strawberry.ID:
+        """The global ID of the record in `row`: `Type:slug`, base64."""
+        return strawberry.ID(to_global_id(cls.__name__, row["slug"]))

@@ -143,9 +143,15 @@ class RoleEdge(Generic[NodeT]):
         return encode_cursor(self.ordering, self.keys)
 
 
-def page_info(window: Window, page: Page[Any], ordering: Ordering | None) -> PageInfo:
+def page_flags(window: Window, page: Page[Any]) -> tuple[bool, bool]:
+    """(hasNextPage, hasPreviousPage) of a page taken through `window`."""
     forward_more = page.has_more if not window.backward else window.before is not None
     backward_more = page.has_more if window.backward else window.after is not None
+    return forward_more, backward_more
+
+
+def page_info(window: Window, page: Page[Any], ordering: Ordering | None) -> PageInfo:
+    forward_more, backward_more = page_flags(window, page)
     return PageInfo(
         ordering=ordering,
         first_keys=page.keys[0] if page.keys else None,

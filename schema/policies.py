@@ -8,12 +8,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 import strawberry
 
 from db import policies as db_policies
-from schema.context import Info
+from schema.context import Context, Info
 from schema.enums import Confidence, Instrument, PolicyStatus, Stance
 from schema.errors import BadRequest
 from schema.events import EventFilter, check_known, event_filter
-from schema.globalid import to_global_id
-from schema.lists import relation_field
+from schema.lists import FIELD_SPEC, ToOne, relation_field
 from schema.node import Node
 from schema.orders import EventOrder, SourceOrder
 from schema.ranges import DateRange, date_range
@@ -71,14 +70,14 @@ class PolicyFilter:
         )
 
 
-async def policy_filter(info: Info, f: PolicyFilter | None) -> db_policies.PolicyFilter | None:
+async def policy_filter(context: Context, f: PolicyFilter | None) -> db_policies.PolicyFilter | None:
     if f is None:
         return None
     converted = f.to_db()
     if f.issuer:
-        await check_known(info, "actor", set(f.issuer), "issuer")
+        await check_known(context, "actor", set(f.issuer), "issuer")
     if f.topic:
-        await check_known(info, "topic", set(f.topic), "topic")
+        await check_known(context, "topic", set(f.topic), "topic")
     return converted
 
 
@@ -115,7 +114,7 @@ class Policy(Node):
         return cls(
             pk=row["id"],
             issuer_pk=row["issuer_id"],
-            id=strawberry.ID(to_global_id("Policy", row["slug"])),
+            id=cls.global_id_of(row),
             slug=row["slug"],
             title=row["title"],
             title_zh=row["title_zh"],
@@ -132,7 +131,9 @@ class Policy(Node):
             confidence_note=row["confidence_note"],
         )
 
-    @strawberry.field(description="The actor that issued it.")
+    @strawberry.field(
+        description="The actor that issued it.", metadata={FIELD_SPEC: ToOne("actor", "issuer_id")}
+    )
     async def issuer(self, info: Info) -> Annotated[Actor, strawberry.lazy("schema.actors")]:
         from schema.actors import Actor
 

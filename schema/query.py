@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import datetime as dt
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import strawberry
 
@@ -17,40 +16,22 @@ from db import policies as db_policies
 from db import sources as db_sources
 from db import topics as db_topics
 from db.release import latest_release
-from schema.actors import Actor, ActorFilter, actor_filter
+from schema.actors import ActorFilter, _actor_filter
 from schema.aggregates import EventCount, EventGroupBy, TimelineBucket, TimelineInterval
-from schema.context import Info
+from schema.context import Context, Info
 from schema.errors import BadRequest
-from schema.events import Event, EventFilter, event_filter
+from schema.events import EventFilter, event_filter
 from schema.globalid import from_global_id
-from schema.lists import root_connection
-from schema.metrics import Metric, MetricFilter, Observation
-from schema.node import Node
-from schema.orders import ActorOrder, EventOrder, NameOrder, PolicyOrder, SourceOrder, order_name
-from schema.paging import After, Before, Connection, First, Last
-from schema.policies import Policy, PolicyFilter, policy_filter
+from schema.lists import FIELD_SPEC, NodeLookup, RootList, by_slug_field, root_list_field
+from schema.metrics import MetricFilter, Observation
+from schema.node import NODE_TABLES, Node
+from schema.orders import ActorOrder, EventOrder, NameOrder, PolicyOrder, SourceOrder
+from schema.policies import PolicyFilter, policy_filter
 from schema.release import Release
 from schema.search import SearchConnection, search
-from schema.sources import Source, SourceFilter, source_filter
-from schema.topics import Topic
+from schema.sources import SourceFilter, source_filter
 
 MAX_NODES = 100
-Search = Annotated[
-    str | None,
-    strawberry.argument(
-        description='Full-text search (stemmed words, "quoted phrases", -exclusions), combined with `filter`.'
-    ),
-]
-Slug = Annotated[str, strawberry.argument(description="The record's slug.")]
-
-_TYPES: dict[str, tuple[str, Any]] = {
-    "Event": ("event", Event),
-    "Policy": ("policy", Policy),
-    "Actor": ("actor", Actor),
-    "Metric": ("metric", Metric),
-    "Source": ("source", Source),
-    "Topic": ("topic", Topic),
-}
 
 
 async def _node(info: Info, global_id: str) -> Node | None:
@@ -64,33 +45,26 @@ async def _node(info: Info, global_id: str) -> Node | None:
             raise BadRequest(f"{global_id!r} is not a valid global ID") from None
         row = await db_metrics.observation_by_key(info.context.pool, metric, entity, date)
         return Observation.from_row(row) if row else None
-    table, node_type = _TYPES[type_name]
-    found = await info.context.loaders.by_slug[table].load(key)
+    found = await info.context.loaders.by_slug[NODE_TABLES[type_name]].load(key)
+    node_type: Any = info.schema.get_type_by_name(type_name).origin  # type: ignore[union-attr]
     node: Node | None = node_type.from_row(found) if found else None
     return node
 
 
-FilterT = TypeVar("FilterT")
+async def _metric_filter(context: Context, f: MetricFilter) -> db_metrics.MetricFilter:
+    return await f.to_db(context)
 
 
-def with_search(f: FilterT | None, text: str | None, filter_type: type[FilterT]) -> FilterT | None:
-    """The `search` argument folded into the filter (both must hold)."""
-    if text is None:
-        return f
-    if not text.strip():
-        raise BadRequest("search must not be empty")
-    if f is not None and getattr(f, "search", None):
-        raise BadRequest("give `search` either as an argument or inside `filter`, not both")
-    return dataclasses.replace(f, search=text) if f is not None else filter_type(search=text)  # type: ignore[call-arg,type-var]
-
-
-async def _by_slug(info: Info, table: str, slug: str) -> dict[str, Any] | None:
-    return await info.context.loaders.by_slug[table].load(slug)
+async def _source_filter(context: Context, f: SourceFilter) -> db_sources.SourceFilter | None:
+    return source_filter(f)
 
 
 @strawberry.type(description="Détente: US–China relations in AI, a cited, versioned dataset.")
 class Query:
-    @strawberry.field(description="Any object by its global ID; null when none has that ID.")
+    @strawberry.field(
+        description="Any object by its global ID; null when none has that ID.",
+        metadata={FIELD_SPEC: NodeLookup()},
+    )
     async def node(
         self,
         info: Info,
@@ -111,203 +85,65 @@ class Query:
             raise BadRequest(f"at most {MAX_NODES} ids at once, got {len(ids)}")
         return list(await asyncio.gather(*(_node(info, i) for i in ids)))
 
-    @strawberry.field(description="An event by slug; null when there is none.")
-    async def event(self, info: Info, slug: Slug) -> Event | None:
-        row = await _by_slug(info, "event", slug)
-        return Event.from_row(row) if row else None
+    event = by_slug_field("event", ("schema.events", "Event"), "An event by slug; null when there is none.")
+    policy = by_slug_field(
+        "policy", ("schema.policies", "Policy"), "A policy by slug; null when there is none."
+    )
+    actor = by_slug_field("actor", ("schema.actors", "Actor"), "An actor by slug; null when there is none.")
+    metric = by_slug_field(
+        "metric", ("schema.metrics", "Metric"), "A metric by slug; null when there is none."
+    )
+    topic = by_slug_field("topic", ("schema.topics", "Topic"), "A topic by slug; null when there is none.")
+    source = by_slug_field(
+        "source", ("schema.sources", "Source"), "A source by slug; null when there is none."
+    )
 
-    @strawberry.field(description="A policy by slug; null when there is none.")
-    async def policy(self, info: Info, slug: Slug) -> Policy | None:
-        row = await _by_slug(info, "policy", slug)
-        return Policy.from_row(row) if row else None
-
-    @strawberry.field(description="An actor by slug; null when there is none.")
-    async def actor(self, info: Info, slug: Slug) -> Actor | None:
-        row = await _by_slug(info, "actor", slug)
-        return Actor.from_row(row) if row else None
-
-    @strawberry.field(description="A metric by slug; null when there is none.")
-    async def metric(self, info: Info, slug: Slug) -> Metric | None:
-        row = await _by_slug(info, "metric", slug)
-        return Metric.from_row(row) if row else None
-
-    @strawberry.field(description="A topic by slug; null when there is none.")
-    async def topic(self, info: Info, slug: Slug) -> Topic | None:
-        row = await _by_slug(info, "topic", slug)
-        return Topic.from_row(row) if row else None
-
-    @strawberry.field(description="A source by slug; null when there is none.")
-    async def source(self, info: Info, slug: Slug) -> Source | None:
-        row = await _by_slug(info, "source", slug)
-        return Source.from_row(row) if row else None
-
-    @strawberry.field(description="All events, newest first by default.")
-    async def events(
-        self,
-        info: Info,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-        order_by: Annotated[
-            EventOrder | None, strawberry.argument(description="The order of the list.")
-        ] = None,
-        filter: Annotated[
-            EventFilter | None, strawberry.argument(description="Only events matching this.")
-        ] = None,
-        search: Search = None,
-    ) -> Connection[Event]:
-        f = with_search(await event_filter(info, filter), search, db_events.EventFilter)
-        return await root_connection(
-            info,
-            db_events.EVENTS,
-            lambda: db_events.events_sql(f),
-            order_name(order_by),
-            first,
-            after,
-            last,
-            before,
-            Event.from_row,
-        )
-
-    @strawberry.field(description="All policies, newest first by default.")
-    async def policies(
-        self,
-        info: Info,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-        order_by: Annotated[
-            PolicyOrder | None, strawberry.argument(description="The order of the list.")
-        ] = None,
-        filter: Annotated[
-            PolicyFilter | None, strawberry.argument(description="Only policies matching this.")
-        ] = None,
-        search: Search = None,
-    ) -> Connection[Policy]:
-        f = with_search(await policy_filter(info, filter), search, db_policies.PolicyFilter)
-        return await root_connection(
-            info,
-            db_policies.POLICIES,
-            lambda: db_policies.policies_sql(f),
-            order_name(order_by),
-            first,
-            after,
-            last,
-            before,
-            Policy.from_row,
-        )
-
-    @strawberry.field(description="All actors, by name.")
-    async def actors(
-        self,
-        info: Info,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-        order_by: Annotated[
-            ActorOrder | None, strawberry.argument(description="The order of the list.")
-        ] = None,
-        filter: Annotated[
-            ActorFilter | None, strawberry.argument(description="Only actors matching this.")
-        ] = None,
-        search: Search = None,
-    ) -> Connection[Actor]:
-        f = with_search(actor_filter(filter), search, db_actors.ActorFilter)
-        return await root_connection(
-            info,
-            db_actors.ACTORS,
-            lambda: db_actors.actors_sql(f),
-            order_name(order_by),
-            first,
-            after,
-            last,
-            before,
-            Actor.from_row,
-        )
-
-    @strawberry.field(description="All metrics, by name.")
-    async def metrics(
-        self,
-        info: Info,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-        order_by: Annotated[
-            NameOrder | None, strawberry.argument(description="The order of the list.")
-        ] = None,
-        filter: Annotated[
-            MetricFilter | None, strawberry.argument(description="Only metrics matching this.")
-        ] = None,
-    ) -> Connection[Metric]:
-        f = await filter.to_db(info) if filter else None
-        return await root_connection(
-            info,
-            db_metrics.METRICS,
-            lambda: db_metrics.metrics_sql(f),
-            order_name(order_by),
-            first,
-            after,
-            last,
-            before,
-            Metric.from_row,
-        )
-
-    @strawberry.field(description="All sources, by title.")
-    async def sources(
-        self,
-        info: Info,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-        order_by: Annotated[
-            SourceOrder | None, strawberry.argument(description="The order of the list.")
-        ] = None,
-        filter: Annotated[
-            SourceFilter | None, strawberry.argument(description="Only sources matching this.")
-        ] = None,
-        search: Search = None,
-    ) -> Connection[Source]:
-        f = with_search(source_filter(filter), search, db_sources.SourceFilter)
-        return await root_connection(
-            info,
-            db_sources.SOURCES,
-            lambda: db_sources.sources_sql(f),
-            order_name(order_by),
-            first,
-            after,
-            last,
-            before,
-            Source.from_row,
-        )
-
-    @strawberry.field(description="All topics, by name.")
-    async def topics(
-        self,
-        info: Info,
-        first: First = None,
-        after: After = None,
-        last: Last = None,
-        before: Before = None,
-        order_by: Annotated[
-            NameOrder | None, strawberry.argument(description="The order of the list.")
-        ] = None,
-    ) -> Connection[Topic]:
-        return await root_connection(
-            info,
-            db_topics.TOPICS,
-            db_topics.TOPICS.sql,
-            order_name(order_by),
-            first,
-            after,
-            last,
-            before,
-            Topic.from_row,
-        )
+    events = root_list_field(
+        RootList(db_events.EVENTS, db_events.events_sql, event_filter, db_events.EventFilter),
+        ("schema.events", "Event"),
+        "All events, newest first by default.",
+        order=EventOrder,
+        filter_type=EventFilter,
+        filter_description="Only events matching this.",
+    )
+    policies = root_list_field(
+        RootList(db_policies.POLICIES, db_policies.policies_sql, policy_filter, db_policies.PolicyFilter),
+        ("schema.policies", "Policy"),
+        "All policies, newest first by default.",
+        order=PolicyOrder,
+        filter_type=PolicyFilter,
+        filter_description="Only policies matching this.",
+    )
+    actors = root_list_field(
+        RootList(db_actors.ACTORS, db_actors.actors_sql, _actor_filter, db_actors.ActorFilter),
+        ("schema.actors", "Actor"),
+        "All actors, by name.",
+        order=ActorOrder,
+        filter_type=ActorFilter,
+        filter_description="Only actors matching this.",
+    )
+    metrics = root_list_field(
+        RootList(db_metrics.METRICS, db_metrics.metrics_sql, _metric_filter),
+        ("schema.metrics", "Metric"),
+        "All metrics, by name.",
+        order=NameOrder,
+        filter_type=MetricFilter,
+        filter_description="Only metrics matching this.",
+    )
+    sources = root_list_field(
+        RootList(db_sources.SOURCES, db_sources.sources_sql, _source_filter, db_sources.SourceFilter),
+        ("schema.sources", "Source"),
+        "All sources, by title.",
+        order=SourceOrder,
+        filter_type=SourceFilter,
+        filter_description="Only sources matching this.",
+    )
+    topics = root_list_field(
+        RootList(db_topics.TOPICS, lambda f: db_topics.TOPICS.sql()),
+        ("schema.topics", "Topic"),
+        "All topics, by name.",
+        order=NameOrder,
+    )
 
     search: SearchConnection = strawberry.field(
         resolver=search,
@@ -332,7 +168,7 @@ class Query:
             EventFilter | None, strawberry.argument(description="Only events matching this.")
         ] = None,
     ) -> list[TimelineBucket]:
-        f = await event_filter(info, filter)
+        f = await event_filter(info.context, filter)
         rows = await db_aggregates.timeline(info.context.pool, str(interval.value), f)
         return [TimelineBucket.from_row(r) for r in rows]
 
@@ -345,6 +181,6 @@ class Query:
             EventFilter | None, strawberry.argument(description="Only events matching this.")
         ] = None,
     ) -> list[EventCount]:
-        f = await event_filter(info, filter)
+        f = await event_filter(info.context, filter)
         rows = await db_aggregates.event_counts(info.context.pool, str(group_by.value), f)
         return [EventCount.from_row(r) for r in rows]

@@ -10,7 +10,6 @@ import strawberry
 from db import sources as db_sources
 from schema.enums import DatePrecision, SourceKind
 from schema.events import EventFilter, event_filter
-from schema.globalid import to_global_id
 from schema.lists import relation_field
 from schema.node import Node
 from schema.orders import EventOrder, PolicyOrder
@@ -63,7 +62,7 @@ class Source(Node):
         precision = row["published_precision"]
         return cls(
             pk=row["id"],
-            id=strawberry.ID(to_global_id("Source", row["slug"])),
+            id=cls.global_id_of(row),
             slug=row["slug"],
             title=row["title"],
             publisher=row["publisher"],

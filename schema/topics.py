@@ -7,7 +7,6 @@ from typing import Any
 import strawberry
 
 from schema.events import EventFilter, event_filter
-from schema.globalid import to_global_id
 from schema.lists import relation_field
 from schema.node import Node
 from schema.orders import EventOrder, PolicyOrder
@@ -25,7 +24,7 @@ class Topic(Node):
     def from_row(cls, row: dict[str, Any]) -> Topic:
         return cls(
             pk=row["id"],
-            id=strawberry.ID(to_global_id("Topic", row["slug"])),
+            id=cls.global_id_of(row),
             slug=row["slug"],
             name=row["name"],
             description=row["description"],

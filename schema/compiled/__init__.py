@@ -1,0 +1,1 @@
+"""A compiled executor for the queries most clients send: lists, lookups and their relations."""

@@ -1,0 +1,111 @@
+"""The hook into graphql-core: queries that compile run as plans, everything else as before.
+
+Parsing, validation, the cost and depth limits and error masking all still happen in
+strawberry; only the execution of the root fields is swapped. A plan that meets anything it
+does not serve while running (a bad cursor, an unknown slug in a filter, an Observation behind
+`node`) hands the whole operation back to the general executor, which reports errors with their
+paths exactly as it always has. Reads have no side effects, so running again is safe.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Awaitable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import GraphQLObjectType, OperationDefinitionNode
+from graphql.execution.collect_fields import DeferUsage, GroupedFieldSet
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from schema.compiled.plan import OperationPlan, compile_operation
+from schema.compiled.run import Runner
+from schema.context import Context
+
+logger = logging.getLogger("detente.compiled")
+
+PLAN_CACHE_SIZE = 1024
+
+
+@dataclass
+class PlanStats:
+    """How many operations ran as plans, and how many went back to the general executor."""
+
+    compiled: int = 0
+    fell_back: int = 0
+
+
+STATS = PlanStats()
+
+
+class _Plans:
+    """Plans by operation. strawberry's parser cache hands back the same document object for the
+    same query text, so the operation node identifies the query; the node is kept with its plan
+    so that its id cannot be reused while the entry lives."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.entries: OrderedDict[int, tuple[OperationDefinitionNode, OperationPlan | None]] = OrderedDict()
+
+    def get(self, operation: OperationDefinitionNode) -> tuple[bool, OperationPlan | None]:
+        entry = self.entries.get(id(operation))
+        if entry is None or entry[0] is not operation:
+            return False, None
+        self.entries.move_to_end(id(operation))
+        return True, entry[1]
+
+    def put(self, operation: OperationDefinitionNode, plan: OperationPlan | None) -> None:
+        self.entries[id(operation)] = (operation, plan)
+        if len(self.entries) > self.size:
+            self.entries.popitem(last=False)
+
+
+_PLANS = _Plans(PLAN_CACHE_SIZE)
+
+
+class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
+    def execute_collected_root_fields(
+        self,
+        root_type: GraphQLObjectType,
+        root_value: Any,
+        grouped_field_set: GroupedFieldSet,
+        serially: bool,
+        new_defer_usages: Sequence[DeferUsage],
+    ) -> Any:
+        plan = None
+        if not serially and not new_defer_usages and isinstance(self.context_value, Context):
+            known, plan = _PLANS.get(self.operation)
+            if not known:
+                plan = compile_operation(
+                    self.schema, self.fragments, self.variable_values, self.operation, grouped_field_set
+                )
+                _PLANS.put(self.operation, plan)
+        if plan is None:
+            return super().execute_collected_root_fields(
+                root_type, root_value, grouped_field_set, serially, new_defer_usages
+            )
+        return self._run(plan, root_type, root_value, grouped_field_set, new_defer_usages)
+
+    async def _run(
+        self,
+        plan: OperationPlan,
+        root_type: GraphQLObjectType,
+        root_value: Any,
+        grouped_field_set: GroupedFieldSet,
+        new_defer_usages: Sequence[DeferUsage],
+    ) -> Any:
+        assert isinstance(self.context_value, Context)
+        try:
+            data = await Runner(self.schema, self.context_value, self.variable_values).run(plan)
+        except Exception as error:  # every failure is answered by the general executor
+            STATS.fell_back += 1
+            logger.debug("plan handed back: %s", type(error).__name__)
+            result = super().execute_collected_root_fields(
+                root_type, root_value, grouped_field_set, False, new_defer_usages
+            )
+            if isinstance(result, Awaitable):
+                return await result
+            return result
+        STATS.compiled += 1
+        return data

@@ -1,0 +1,340 @@
+"""Compiling a validated query into a plan: for every selected field, how to get its value
+from a database row, and which batched statement feeds each nested list.
+
+graphql-core executes a query field by field (a page of 50 events with their relations is
+~1,200 resolver calls, each with its argument conversion and awaitable); a plan answers the
+same query with one pass over the rows. Only what the plan knows is compiled: any other field,
+directive or type makes `compile_operation` return None and the general executor answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from graphql import (
+    DirectiveNode,
+    FieldNode,
+    GraphQLEnumType,
+    GraphQLField,
+    GraphQLList,
+    GraphQLNamedType,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLScalarType,
+    GraphQLSchema,
+    GraphQLString,
+    OperationDefinitionNode,
+    Visitor,
+    visit,
+)
+from graphql.execution.collect_fields import FieldDetailsList, FragmentDetails, collect_subfields
+from graphql.execution.values import VariableValues, get_argument_values
+from strawberry.types.arguments import convert_arguments
+from strawberry.types.field import StrawberryField
+
+from schema.lists import FIELD_SPEC, BySlug, NodeLookup, RelationList, RootList, ToOne
+
+Row = dict[str, Any]
+Extract = Callable[[Row], Any]
+STRAWBERRY = "strawberry-definition"
+
+
+PAGE_INFO_FIELDS = {"hasNextPage", "hasPreviousPage", "startCursor", "endCursor", "__typename"}
+
+
+class Unsupported(Exception):
+    """The plan cannot serve this query (at compile or run time); the general executor will."""
+
+
+@dataclass
+class Arguments:
+    """A field's arguments, converted to the resolver's Python values at run time."""
+
+    definition: GraphQLField
+    node: FieldNode
+    strawberry_field: StrawberryField
+
+    def convert(self, variables: VariableValues, schema: GraphQLSchema) -> dict[str, Any]:
+        raw = get_argument_values(self.definition, self.node, variables)
+        converter = schema._strawberry_schema.schema_converter  # type: ignore[attr-defined]
+        return convert_arguments(
+            raw,
+            self.strawberry_field.arguments,
+            scalar_registry=converter.scalar_registry,
+            config=converter.config,
+        )
+
+
+@dataclass
+class ObjectPlan:
+    """An object built from one row: plain fields by extractor, nested fields filled later."""
+
+    extracts: list[tuple[str, Extract]]  # every response key, in order; nested ones give None
+    nested: list[NestedList | NestedOne] = field(default_factory=list)
+
+
+@dataclass
+class EdgePlan:
+    node: list[tuple[str, ObjectPlan]]  # the edge's `node` selections (aliases make several)
+    parts: list[tuple[str, str, Any]]  # (response key, kind, payload): cursor | scalar | const
+
+
+@dataclass
+class ConnectionPlan:
+    edges: list[tuple[str, EdgePlan]]
+    nodes: list[tuple[str, ObjectPlan]]
+    page_info: list[tuple[str, list[tuple[str, str]]]]  # key, [(key, PageInfo field)]
+    order: list[tuple[str, str, Any]]  # (response key, kind, payload) for every selection, in order
+
+    @property
+    def wants_rows(self) -> bool:
+        return bool(self.edges or self.nodes or self.page_info)
+
+    @property
+    def wants_count(self) -> bool:
+        return any(kind == "totalCount" for _, kind, _ in self.order)
+
+    def object_plans(self) -> list[ObjectPlan]:
+        return [plan for _, edge in self.edges for _, plan in edge.node] + [plan for _, plan in self.nodes]
+
+
+@dataclass
+class NestedList:
+    key: str
+    spec: RelationList
+    arguments: Arguments
+    connection: ConnectionPlan
+
+
+@dataclass
+class NestedOne:
+    key: str
+    spec: ToOne
+    target: ObjectPlan
+    nullable: bool
+
+
+@dataclass
+class RootField:
+    key: str
+    spec: RootList | BySlug | NodeLookup | None  # None: __typename
+    arguments: Arguments | None = None
+    connection: ConnectionPlan | None = None
+    target: ObjectPlan | None = None  # BySlug
+    targets: dict[str, ObjectPlan] = field(default_factory=dict)  # NodeLookup, by type name
+
+
+@dataclass
+class OperationPlan:
+    roots: list[RootField]
+
+
+def _const(value: Any) -> Extract:
+    return lambda row: value
+
+
+def _none(row: Row) -> None:
+    return None
+
+
+def _unwrap(type_: GraphQLOutputType) -> tuple[GraphQLOutputType, bool]:
+    if isinstance(type_, GraphQLNonNull):
+        return type_.of_type, False
+    return type_, True
+
+
+def _value_converter(type_: GraphQLOutputType) -> Callable[[Any], Any]:
+    """How a column value becomes the field's JSON value (the type's serialization)."""
+    inner, _ = _unwrap(type_)
+    if isinstance(inner, GraphQLList):
+        item = _value_converter(inner.of_type)
+        return lambda v: None if v is None else [item(x) for x in v]
+    if isinstance(inner, GraphQLEnumType):
+        definition = inner.extensions[STRAWBERRY]
+        names = {(v.value.value if isinstance(v.value, Enum) else v.value): v.name for v in definition.values}
+        return lambda v: None if v is None else names[v]
+    if isinstance(inner, GraphQLScalarType):
+        if inner is GraphQLString:
+            return lambda v: v if v is None or type(v) is str else GraphQLString.serialize(v)
+        serialize = inner.serialize
+        return lambda v: None if v is None else serialize(v)
+    raise Unsupported(f"no column conversion for {inner}")
+
+
+def _column(name: str, type_: GraphQLOutputType) -> Extract:
+    convert = _value_converter(type_)
+    inner, _ = _unwrap(type_)
+    if inner is GraphQLString:
+        # Text columns arrive as str: skip the call.
+        return lambda row: row[name]
+    return lambda row: convert(row[name])
+
+
+class _Compiler:
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        fragments: dict[str, FragmentDetails],
+        variables: VariableValues,
+        operation: OperationDefinitionNode,
+    ) -> None:
+        self.schema = schema
+        self.fragments = fragments
+        self.variables = variables
+        self.operation = operation
+
+    def subfields(self, type_: GraphQLObjectType, details: FieldDetailsList) -> dict[str, FieldDetailsList]:
+        collected = collect_subfields(
+            self.schema, self.fragments, self.variables, self.operation, type_, details
+        )
+        return collected.grouped_field_set
+
+    def arguments(self, parent: GraphQLObjectType, details: FieldDetailsList) -> Arguments:
+        node = details[0].node
+        definition = parent.fields[node.name.value]
+        return Arguments(definition, node, definition.extensions[STRAWBERRY])
+
+    def object(self, type_: GraphQLNamedType, details: FieldDetailsList) -> ObjectPlan:
+        if not isinstance(type_, GraphQLObjectType):
+            raise Unsupported(f"{type_} is abstract")
+        origin = type_.extensions[STRAWBERRY].origin
+        plan = ObjectPlan(extracts=[])
+        for key, sub in self.subfields(type_, details).items():
+            name = sub[0].node.name.value
+            if name == "__typename":
+                plan.extracts.append((key, _const(type_.name)))
+                continue
+            definition = type_.fields[name]
+            strawberry_field: StrawberryField = definition.extensions[STRAWBERRY]
+            spec = strawberry_field.metadata.get(FIELD_SPEC)
+            target, nullable = _unwrap(definition.type)
+            if isinstance(spec, RelationList):
+                assert isinstance(target, GraphQLObjectType)
+                plan.extracts.append((key, _none))
+                plan.nested.append(
+                    NestedList(key, spec, self.arguments(type_, sub), self.connection(target, sub))
+                )
+            elif isinstance(spec, ToOne):
+                assert isinstance(target, GraphQLNamedType)
+                plan.extracts.append((key, _none))
+                plan.nested.append(NestedOne(key, spec, self.object(target, sub), nullable))
+            elif strawberry_field.base_resolver is not None:
+                raise Unsupported(f"{type_.name}.{name} has its own resolver")
+            elif strawberry_field.python_name == "id":
+                plan.extracts.append((key, origin.global_id_of))
+            else:
+                plan.extracts.append((key, _column(strawberry_field.python_name, definition.type)))
+        return plan
+
+    def connection(self, type_: GraphQLObjectType, details: FieldDetailsList) -> ConnectionPlan:
+        plan = ConnectionPlan(edges=[], nodes=[], page_info=[], order=[])
+        for key, sub in self.subfields(type_, details).items():
+            name = sub[0].node.name.value
+            target, _ = _unwrap(type_.fields[name].type) if name != "__typename" else (None, False)
+            if name == "__typename":
+                plan.order.append((key, "const", type_.name))
+            elif name == "edges":
+                assert isinstance(target, GraphQLList)
+                edge_type, _ = _unwrap(target.of_type)
+                assert isinstance(edge_type, GraphQLObjectType)
+                plan.edges.append((key, self.edge(edge_type, sub)))
+                plan.order.append((key, "edges", plan.edges[-1][1]))
+            elif name == "nodes":
+                assert isinstance(target, GraphQLList)
+                node_type, _ = _unwrap(target.of_type)
+                assert isinstance(node_type, GraphQLNamedType)
+                plan.nodes.append((key, self.object(node_type, sub)))
+                plan.order.append((key, "nodes", plan.nodes[-1][1]))
+            elif name == "pageInfo":
+                assert isinstance(target, GraphQLObjectType)
+                fields = [(k, s[0].node.name.value) for k, s in self.subfields(target, sub).items()]
+                if not {name for _, name in fields} <= PAGE_INFO_FIELDS:
+                    raise Unsupported(f"{target.name} field")
+                plan.page_info.append((key, fields))
+                plan.order.append((key, "pageInfo", fields))
+            elif name == "totalCount":
+                plan.order.append((key, "totalCount", None))
+            else:
+                raise Unsupported(f"{type_.name}.{name}")
+        return plan
+
+    def edge(self, type_: GraphQLObjectType, details: FieldDetailsList) -> EdgePlan:
+        plan = EdgePlan(node=[], parts=[])
+        for key, sub in self.subfields(type_, details).items():
+            name = sub[0].node.name.value
+            if name == "__typename":
+                plan.parts.append((key, "const", type_.name))
+            elif name == "cursor":
+                plan.parts.append((key, "cursor", None))
+            elif name == "node":
+                node_type, _ = _unwrap(type_.fields[name].type)
+                assert isinstance(node_type, GraphQLNamedType)
+                plan.node.append((key, self.object(node_type, sub)))
+                plan.parts.append((key, "node", plan.node[-1][1]))
+            elif name == "role":
+                plan.parts.append((key, "scalar", _column("role", type_.fields[name].type)))
+            else:
+                raise Unsupported(f"{type_.name}.{name}")
+        return plan
+
+    def root(self, query: GraphQLObjectType, key: str, details: FieldDetailsList) -> RootField:
+        name = details[0].node.name.value
+        if name == "__typename":
+            return RootField(key, None)
+        if name not in query.fields:  # __schema, __type
+            raise Unsupported(f"Query.{name}")
+        definition = query.fields[name]
+        spec = definition.extensions[STRAWBERRY].metadata.get(FIELD_SPEC)
+        target, _ = _unwrap(definition.type)
+        arguments = self.arguments(query, details)
+        if isinstance(spec, RootList):
+            assert isinstance(target, GraphQLObjectType)
+            return RootField(key, spec, arguments, connection=self.connection(target, details))
+        if isinstance(spec, BySlug):
+            assert isinstance(target, GraphQLNamedType)
+            return RootField(key, spec, arguments, target=self.object(target, details))
+        if isinstance(spec, NodeLookup):
+            targets = {}
+            for type_name in ("Event", "Policy", "Actor", "Metric", "Source", "Topic"):
+                node_type = self.schema.get_type(type_name)
+                assert isinstance(node_type, GraphQLObjectType)
+                targets[type_name] = self.object(node_type, details)
+            return RootField(key, spec, arguments, targets=targets)
+        raise Unsupported(f"Query.{name}")
+
+
+class _FindDirectives(Visitor):
+    found = False
+
+    def enter_directive(self, node: DirectiveNode, *_: Any) -> None:
+        self.found = True
+
+
+def _uses_directives(operation: OperationDefinitionNode, fragments: dict[str, FragmentDetails]) -> bool:
+    # @skip/@include depend on variables; a plan is compiled once for all variable values.
+    finder = _FindDirectives()
+    for node in [operation, *(f.definition for f in fragments.values())]:
+        visit(node, finder)
+    return finder.found
+
+
+def compile_operation(
+    schema: GraphQLSchema,
+    fragments: dict[str, FragmentDetails],
+    variables: VariableValues,
+    operation: OperationDefinitionNode,
+    grouped_field_set: dict[str, FieldDetailsList],
+) -> OperationPlan | None:
+    """A plan for the operation, or None when any part of it is outside what plans serve."""
+    query = schema.query_type
+    if query is None or operation.operation.value != "query" or _uses_directives(operation, fragments):
+        return None
+    compiler = _Compiler(schema, fragments, variables, operation)
+    try:
+        return OperationPlan([compiler.root(query, k, d) for k, d in grouped_field_set.items()])
+    except Unsupported:
+        return None

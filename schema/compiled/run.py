@@ -1,0 +1,199 @@
+"""Running a plan: one statement per nested list per level (as the DataLoaders batch), and
+every object built straight from its row, with no per-field resolver, future or task."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from graphql import GraphQLSchema
+from graphql.execution.values import VariableValues
+
+from db.paging import Ordering, Page, Window
+from schema.compiled.plan import (
+    Arguments,
+    ConnectionPlan,
+    EdgePlan,
+    NestedList,
+    NestedOne,
+    ObjectPlan,
+    OperationPlan,
+    RootField,
+    Unsupported,
+)
+from schema.context import Context
+from schema.globalid import from_global_id
+from schema.lists import BySlug, NodeLookup, RootList
+from schema.node import NODE_TABLES
+from schema.orders import order_name
+from schema.paging import encode_cursor, make_window, page_flags
+
+Row = dict[str, Any]
+_EMPTY: Page[Row] = Page(rows=[], keys=[], has_more=False)
+
+
+class Runner:
+    def __init__(self, schema: GraphQLSchema, context: Context, variables: VariableValues) -> None:
+        self.schema = schema
+        self.context = context
+        self.variables = variables
+
+    def arguments(self, arguments: Arguments | None) -> dict[str, Any]:
+        assert arguments is not None
+        return arguments.convert(self.variables, self.schema)
+
+    async def run(self, plan: OperationPlan) -> dict[str, Any]:
+        values = [await self.root(root) for root in plan.roots]
+        return {root.key: value for root, value in zip(plan.roots, values, strict=True)}
+
+    async def root(self, root: RootField) -> Any:
+        spec = root.spec
+        if spec is None:
+            return "Query"
+        args = self.arguments(root.arguments)
+        if isinstance(spec, RootList):
+            assert root.connection is not None
+            page, ordering, window, count = await spec.page(
+                self.context,
+                order_name(args.get("order_by")),
+                (args.get("first"), args.get("after"), args.get("last"), args.get("before")),
+                args.get("filter"),
+                args.get("search"),
+            )
+            counts = [await count()] if root.connection.wants_count else [0]
+            return (await self.connections(root.connection, [page], ordering, window, counts))[0]
+        if isinstance(spec, BySlug):
+            assert root.target is not None
+            row = await self.context.loaders.by_slug[spec.table].load(args["slug"])
+            return (await self.objects(root.target, [row]))[0] if row is not None else None
+        assert isinstance(spec, NodeLookup)
+        type_name, key = from_global_id(args["id"])
+        if type_name not in NODE_TABLES:
+            raise Unsupported(f"node of type {type_name}")
+        row = await self.context.loaders.by_slug[NODE_TABLES[type_name]].load(key)
+        return (await self.objects(root.targets[type_name], [row]))[0] if row is not None else None
+
+    async def objects(self, plan: ObjectPlan, rows: list[Row]) -> list[dict[str, Any]]:
+        extracts = plan.extracts
+        built = [{key: extract(row) for key, extract in extracts} for row in rows]
+        if plan.nested and rows:
+            await asyncio.gather(*(self.nested(n, rows, built) for n in plan.nested))
+        return built
+
+    async def nested(
+        self, nested: NestedList | NestedOne, rows: list[Row], built: list[dict[str, Any]]
+    ) -> None:
+        if isinstance(nested, NestedOne):
+            await self.nested_one(nested, rows, built)
+            return
+        args = self.arguments(nested.arguments)
+        spec, connection = nested.spec, nested.connection
+        ordering = spec.ordering(order_name(args.get("order_by")))
+        window = make_window(
+            ordering, args.get("first"), args.get("after"), args.get("last"), args.get("before")
+        )
+        f = await spec.db_filter(self.context, args.get("filter"))
+        parents = list(dict.fromkeys(row["id"] for row in rows))
+        pages: dict[int, Page[Row]] = {}
+        counts: dict[int, int] = {}
+        if connection.wants_rows:
+            pages = await spec.pages(self.context, parents, ordering, window, f)
+        if connection.wants_count:
+            counts = await spec.counts(self.context, parents, f)
+        values = await self.connections(
+            connection,
+            [pages.get(row["id"], _EMPTY) for row in rows],
+            ordering,
+            window,
+            [counts.get(row["id"], 0) for row in rows],
+        )
+        for obj, value in zip(built, values, strict=True):
+            obj[nested.key] = value
+
+    async def nested_one(self, nested: NestedOne, rows: list[Row], built: list[dict[str, Any]]) -> None:
+        keys = [row[nested.spec.column] for row in rows]
+        wanted = list(dict.fromkeys(k for k in keys if k is not None))
+        found = await nested.spec.rows(self.context, wanted) if wanted else []
+        by_key = {k: r for k, r in zip(wanted, found, strict=True) if r is not None}
+        targets, positions = [], []
+        for i, key in enumerate(keys):
+            row = by_key.get(key) if key is not None else None
+            if row is None:
+                if not nested.nullable:
+                    raise Unsupported(f"no row for the non-null {nested.key}")
+                built[i][nested.key] = None
+            else:
+                targets.append(row)
+                positions.append(i)
+        for i, obj in zip(positions, await self.objects(nested.target, targets), strict=True):
+            built[i][nested.key] = obj
+
+    async def connections(
+        self,
+        plan: ConnectionPlan,
+        pages: list[Page[Row]],
+        ordering: Ordering,
+        window: Window,
+        counts: list[int],
+    ) -> list[dict[str, Any]]:
+        """One connection per page; the items of all pages are built together, per selection."""
+        rows = [row for page in pages for row in page.rows]
+        object_plans = plan.object_plans()
+        built_lists = await asyncio.gather(*(self.objects(p, rows) for p in object_plans))
+        built = {id(p): objs for p, objs in zip(object_plans, built_lists, strict=True)}
+        result = []
+        offset = 0
+        for page, count in zip(pages, counts, strict=True):
+            size = len(page.rows)
+            value: dict[str, Any] = {}
+            for key, kind, payload in plan.order:
+                if kind == "edges":
+                    value[key] = self.edges(payload, page, ordering, built, offset)
+                elif kind == "nodes":
+                    value[key] = built[id(payload)][offset : offset + size]
+                elif kind == "pageInfo":
+                    value[key] = self.page_info(payload, page, ordering, window)
+                elif kind == "totalCount":
+                    value[key] = count
+                else:
+                    value[key] = payload
+            result.append(value)
+            offset += size
+        return result
+
+    @staticmethod
+    def edges(
+        plan: EdgePlan,
+        page: Page[Row],
+        ordering: Ordering,
+        built: dict[int, list[dict[str, Any]]],
+        offset: int,
+    ) -> list[dict[str, Any]]:
+        edges = []
+        for i, (row, keys) in enumerate(zip(page.rows, page.keys, strict=True)):
+            edge: dict[str, Any] = {}
+            for key, kind, payload in plan.parts:
+                if kind == "node":
+                    edge[key] = built[id(payload)][offset + i]
+                elif kind == "cursor":
+                    edge[key] = encode_cursor(ordering, keys)
+                elif kind == "scalar":
+                    edge[key] = payload(row)
+                else:
+                    edge[key] = payload
+            edges.append(edge)
+        return edges
+
+    @staticmethod
+    def page_info(
+        fields: list[tuple[str, str]], page: Page[Row], ordering: Ordering, window: Window
+    ) -> dict[str, Any]:
+        has_next, has_previous = page_flags(window, page)
+        values = {
+            "hasNextPage": has_next,
+            "hasPreviousPage": has_previous,
+            "startCursor": encode_cursor(ordering, page.keys[0]) if page.keys else None,
+            "endCursor": encode_cursor(ordering, page.keys[-1]) if page.keys else None,
+            "__typename": "PageInfo",
+        }
+        return {key: values[name] for key, name in fields}
