@@ -15,6 +15,7 @@ from collections import OrderedDict
 from functools import lru_cache
 from typing import Any
 
+import orjson
 from graphql import DocumentNode, GraphQLError, OperationDefinitionNode, OperationType, parse
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -165,7 +166,7 @@ class GraphQLEndpoint:
             if errors:
                 payload["errors"] = errors
             status = 200
-        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+        body = orjson.dumps(payload)
         if cache_key is not None:
             # Answers that depend only on the document, variables and release are cached;
             # a masked internal error is not (it may be transient).
@@ -220,7 +221,7 @@ class GraphQLEndpoint:
 
     @staticmethod
     def _respond(payload: dict[str, Any], status: int, media: str) -> Response:
-        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+        body = orjson.dumps(payload)
         return GraphQLEndpoint._raw(body, status, media, None)
 
     @staticmethod

@@ -2,7 +2,8 @@
 straight through asyncpg), on the curated release and synthetic datasets, and write
 bench/RESULTS.md and bench/results.svg.
 
-Settings (environment): BENCH_SIZES (default "curated,10000,100000,1000000"), BENCH_DURATION
+Settings (environment): BENCH_SIZES (default "curated,10000,100000,1000000"), BENCH_QUERIES
+(default all: lookup,page50,search,timeline,deep,node), BENCH_DURATION
 seconds per measurement (10), BENCH_WARMUP (3), BENCH_CONNECTIONS (16), BENCH_WORKERS (2),
 BENCH_DATABASE_URL (a TCP Postgres; default the machine's 127.0.0.1:5432).
 """
@@ -40,6 +41,8 @@ OUT = BENCH / "out"
 TICKS = os.sysconf("SC_CLK_TCK")
 
 SIZES = os.environ.get("BENCH_SIZES", "curated,10000,100000,1000000").split(",")
+# A subset of the queries (names as in bench/queries), for a quick look at one of them.
+ONLY = set(filter(None, os.environ.get("BENCH_QUERIES", "").split(",")))
 DURATION = int(os.environ.get("BENCH_DURATION", "10"))
 WARMUP = int(os.environ.get("BENCH_WARMUP", "3"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
@@ -360,6 +363,8 @@ async def bench_dataset(size: str, results: list[Measurement]) -> None:
                         )
         print(f"[{size}] both servers return the same rows for every shared query", flush=True)
         for query in queries:
+            if ONLY and query.name not in ONLY:
+                continue
             results.append(
                 await _measure(size, query.name, "detente", ours.pid, our_url, query.body(), conn, database)
             )

@@ -115,14 +115,16 @@ def _window_sql(sql: Sql, ordering: Ordering, window: Window) -> tuple[str, str]
 
 
 def _split(rows: Sequence[asyncpg.Record], n_keys: int) -> tuple[list[dict[str, Any]], list[tuple[Any, ...]]]:
-    data, keys = [], []
-    for row in rows:
-        values = dict(row.items())
-        keys.append(tuple(values.pop(f"_k{i}") for i in range(n_keys)))
-        values.pop("_parent", None)
-        values.pop("_rn", None)
-        data.append(values)
-    return data, keys
+    """Each row as a dict of its data columns, and its sort-key values. Every statement here
+    selects the data columns first, then `_k0…` (then `_parent`, `_rn`)."""
+    if not rows:
+        return [], []
+    names = list(rows[0].keys())
+    start = names.index("_k0")
+    names = names[:start]
+    end = start + n_keys
+    # zip stops at the last data column; a Record slice is a tuple.
+    return [dict(zip(names, row, strict=False)) for row in rows], [row[start:end] for row in rows]
 
 
 async def fetch_page(
@@ -161,17 +163,22 @@ async def fetch_pages_by_parent(
         f"from {sql.from_} where {sql.where_sql()}) t where _rn <= {limit} order by _parent, _rn",
         *sql.params,
     )
-    grouped: dict[int, list[asyncpg.Record]] = {pid: [] for pid in parent_ids}
-    for row in rows:
-        grouped[row["_parent"]].append(row)
+    data, keys = _split(rows, len(ordering.keys))
+    grouped: dict[int, tuple[list[dict[str, Any]], list[tuple[Any, ...]]]] = {
+        pid: ([], []) for pid in parent_ids
+    }
+    for row, values, row_keys in zip(rows, data, keys, strict=True):
+        group = grouped[row["_parent"]]
+        group[0].append(values)
+        group[1].append(row_keys)
     pages = {}
-    for pid, group in grouped.items():
-        has_more = len(group) > window.limit
-        group = group[: window.limit]
+    for pid, (group_data, group_keys) in grouped.items():
+        has_more = len(group_data) > window.limit
+        del group_data[window.limit :], group_keys[window.limit :]
         if window.backward:
-            group.reverse()
-        data, keys = _split(group, len(ordering.keys))
-        pages[pid] = Page(rows=data, keys=keys, has_more=has_more)
+            group_data.reverse()
+            group_keys.reverse()
+        pages[pid] = Page(rows=group_data, keys=group_keys, has_more=has_more)
     return pages
 
 

@@ -6,7 +6,7 @@ nested query costs one statement per relation per level, however many parents it
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -125,11 +125,12 @@ async def pages_for_parents(
     ordering_name: str | None,
     window: Window,
     filter_: Any,
+    columns: Collection[str] | None = None,
 ) -> dict[int, Page[dict[str, Any]]]:
+    """A page of the relation for every parent; only `columns` of the related table when given."""
     ordering = relation.table.ordering(ordering_name, relation.tiebreak)
-    return await fetch_pages_by_parent(
-        conn, relation.build(filter_), relation.parent, parent_ids, ordering, window
-    )
+    sql = relation.table.narrow(relation.build(filter_), columns)
+    return await fetch_pages_by_parent(conn, sql, relation.parent, parent_ids, ordering, window)
 
 
 async def counts_for_parents(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,8 +21,24 @@ class Table:
 
     @property
     def select(self) -> str:
-        # A column with a space is a full expression (`(select …) as name`), used as written.
-        return ", ".join(c if " " in c else f"{self.alias}.{c}" for c in self.columns)
+        return self.select_of(None)
+
+    def select_of(self, names: Collection[str] | None) -> str:
+        """The select list of these columns (all when None), in table order. A column with a
+        space is a full expression (`(select …) as name`), used as written."""
+        return ", ".join(
+            c if " " in c else f"{self.alias}.{c}"
+            for c in self.columns
+            if names is None or c.rsplit(" ", 1)[-1] in names
+        )
+
+    def narrow(self, sql: Sql, names: Collection[str] | None) -> Sql:
+        """`sql` (built on this table's full select) selecting only these of the table's columns;
+        anything a builder added after them (`ea.role`) stays."""
+        if names is not None:
+            assert sql.select.startswith(self.select)
+            sql.select = self.select_of(names) + sql.select[len(self.select) :]
+        return sql
 
     def sql(self, joins: str = "") -> Sql:
         """A query over this table (plus joins), selecting its columns."""

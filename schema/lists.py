@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import inspect
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Annotated, Any, TypeVar
@@ -81,14 +81,16 @@ class RootList:
         page_args: PageArgs,
         filter_: Any = None,
         search: str | None = None,
+        columns: Collection[str] | None = None,
     ) -> tuple[Page[Row], Ordering, Window, Count]:
+        """The page (only `columns` of the table when given) and a way to count the whole list."""
         f = await self.convert(context, filter_) if self.convert is not None and filter_ is not None else None
         if self.search_filter is not None:
             f = with_search(f, search, self.search_filter)
         ordering = self.table.ordering(ordering_name)
         window = make_window(ordering, *page_args)
         pool = context.pool
-        page = await fetch_page(pool, self.sql_for(f), ordering, window)
+        page = await fetch_page(pool, self.table.narrow(self.sql_for(f), columns), ordering, window)
 
         async def count() -> int:
             sql = self.sql_for(f)
@@ -118,10 +120,18 @@ class RelationList:
         )
 
     async def pages(
-        self, context: Context, parent_ids: Sequence[int], ordering: Ordering, window: Window, f: Any
+        self,
+        context: Context,
+        parent_ids: Sequence[int],
+        ordering: Ordering,
+        window: Window,
+        f: Any,
+        columns: Collection[str] | None = None,
     ) -> dict[int, Page[Row]]:
         """The same window for every parent, in one statement."""
-        return await pages_for_parents(context.pool, self.relation, parent_ids, ordering.name, window, f)
+        return await pages_for_parents(
+            context.pool, self.relation, parent_ids, ordering.name, window, f, columns
+        )
 
     async def counts(self, context: Context, parent_ids: Sequence[int], f: Any) -> dict[int, int]:
         return await counts_for_parents(context.pool, self.relation, parent_ids, f)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 import strawberry
 
@@ -72,6 +72,8 @@ class Observation(Node):
     value: float = strawberry.field(description="The value, in the metric's unit.")
     confidence: Confidence = strawberry.field(description="How sure the dataset is of this value.")
     note: str | None = strawberry.field(description="Revisions, caveats, disagreements.")
+
+    id_columns: ClassVar[tuple[str, ...]] = ("metric_slug", "entity_slug", "date")
 
     @classmethod
     def global_id_of(cls, row: dict[str, Any]) -> strawberry.ID:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import strawberry
 
@@ -22,6 +22,9 @@ NODE_TABLES = {
 @strawberry.interface(description="An object with a global ID, fetchable with `node(id:)`.")
 class Node:
     id: strawberry.ID = strawberry.field(description="Opaque global ID (Relay Node).")
+
+    # The columns `global_id_of` reads.
+    id_columns: ClassVar[tuple[str, ...]] = ("slug",)
 
     @classmethod
     def global_id_of(cls, row: dict[str, Any]) -> strawberry.ID:

@@ -75,6 +75,7 @@ class ObjectPlan:
 
     extracts: list[tuple[str, Extract]]  # every response key, in order; nested ones give None
     nested: list[NestedList | NestedOne] = field(default_factory=list)
+    columns: set[str] = field(default_factory=lambda: {"id"})  # the row columns it reads
 
 
 @dataclass
@@ -100,6 +101,10 @@ class ConnectionPlan:
 
     def object_plans(self) -> list[ObjectPlan]:
         return [plan for _, edge in self.edges for _, plan in edge.node] + [plan for _, plan in self.nodes]
+
+    def columns(self) -> frozenset[str]:
+        """The columns of the item table that any selection on the items reads."""
+        return frozenset({"id"}.union(*(plan.columns for plan in self.object_plans())))
 
 
 @dataclass
@@ -222,12 +227,15 @@ class _Compiler:
                 assert isinstance(target, GraphQLNamedType)
                 plan.extracts.append((key, _none))
                 plan.nested.append(NestedOne(key, spec, self.object(target, sub), nullable))
+                plan.columns.add(spec.column)
             elif strawberry_field.base_resolver is not None:
                 raise Unsupported(f"{type_.name}.{name} has its own resolver")
             elif strawberry_field.python_name == "id":
                 plan.extracts.append((key, origin.global_id_of))
+                plan.columns.update(origin.id_columns)
             else:
                 plan.extracts.append((key, _column(strawberry_field.python_name, definition.type)))
+                plan.columns.add(strawberry_field.python_name)
         return plan
 
     def connection(self, type_: GraphQLObjectType, details: FieldDetailsList) -> ConnectionPlan:

@@ -59,6 +59,7 @@ class Runner:
                 (args.get("first"), args.get("after"), args.get("last"), args.get("before")),
                 args.get("filter"),
                 args.get("search"),
+                root.connection.columns(),
             )
             counts = [await count()] if root.connection.wants_count else [0]
             return (await self.connections(root.connection, [page], ordering, window, counts))[0]
@@ -97,7 +98,7 @@ class Runner:
         pages: dict[int, Page[Row]] = {}
         counts: dict[int, int] = {}
         if connection.wants_rows:
-            pages = await spec.pages(self.context, parents, ordering, window, f)
+            pages = await spec.pages(self.context, parents, ordering, window, f, connection.columns())
         if connection.wants_count:
             counts = await spec.counts(self.context, parents, f)
         values = await self.connections(
