@@ -85,6 +85,10 @@ async def create_pool(url: str, settings: Settings, init: PoolInit | None = None
     server_settings: dict[str, Any] = {
         "statement_timeout": str(settings.statement_timeout_ms),
         "application_name": "detente",
+        # Every statement is prepared (asyncpg caches them per connection). Our statements look
+        # rows up by ids, slugs and indexed ranges, where the generic plan is the custom one; left
+        # to choose, Postgres re-plans `id = any($1)` on every call (measured: ~0.3 ms each).
+        "plan_cache_mode": "force_generic_plan",
     }
     pool = await asyncpg.create_pool(
         url,

@@ -8,11 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import asyncpg
 
 T = TypeVar("T")
+
+
+class Row(Protocol):
+    """A result row, read by column name: the asyncpg Record every db function returns."""
+
+    def __getitem__(self, key: str, /) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -114,22 +120,19 @@ def _window_sql(sql: Sql, ordering: Ordering, window: Window) -> tuple[str, str]
     return key_columns, _order_by(ordering, reverse=window.backward)
 
 
-def _split(rows: Sequence[asyncpg.Record], n_keys: int) -> tuple[list[dict[str, Any]], list[tuple[Any, ...]]]:
-    """Each row as a dict of its data columns, and its sort-key values. Every statement here
-    selects the data columns first, then `_k0…` (then `_parent`, `_rn`)."""
+def _keys(rows: Sequence[asyncpg.Record], n_keys: int) -> list[tuple[Any, ...]]:
+    """Each row's sort-key values. Every statement here selects the data columns first, then
+    `_k0…` (then `_parent`, `_rn`); a Record slice is a tuple."""
     if not rows:
-        return [], []
-    names = list(rows[0].keys())
-    start = names.index("_k0")
-    names = names[:start]
+        return []
+    start = list(rows[0].keys()).index("_k0")
     end = start + n_keys
-    # zip stops at the last data column; a Record slice is a tuple.
-    return [dict(zip(names, row, strict=False)) for row in rows], [row[start:end] for row in rows]
+    return [row[start:end] for row in rows]
 
 
 async def fetch_page(
     conn: asyncpg.Pool | asyncpg.Connection, sql: Sql, ordering: Ordering, window: Window
-) -> Page[dict[str, Any]]:
+) -> Page[Row]:
     key_columns, order_by = _window_sql(sql, ordering, window)
     limit = sql.param(window.limit + 1)
     rows = await conn.fetch(
@@ -141,8 +144,7 @@ async def fetch_page(
     rows = rows[: window.limit]
     if window.backward:
         rows = list(reversed(rows))
-    data, keys = _split(rows, len(ordering.keys))
-    return Page(rows=data, keys=keys, has_more=has_more)
+    return Page(rows=list(rows), keys=_keys(rows, len(ordering.keys)), has_more=has_more)
 
 
 async def fetch_pages_by_parent(
@@ -152,7 +154,7 @@ async def fetch_pages_by_parent(
     parent_ids: Sequence[int],
     ordering: Ordering,
     window: Window,
-) -> dict[int, Page[dict[str, Any]]]:
+) -> dict[int, Page[Row]]:
     """The same window of a related list for many parents at once, in one statement."""
     sql.filter(f"{parent} = any({sql.param(list(parent_ids), 'bigint[]')})")
     key_columns, order_by = _window_sql(sql, ordering, window)
@@ -163,13 +165,11 @@ async def fetch_pages_by_parent(
         f"from {sql.from_} where {sql.where_sql()}) t where _rn <= {limit} order by _parent, _rn",
         *sql.params,
     )
-    data, keys = _split(rows, len(ordering.keys))
-    grouped: dict[int, tuple[list[dict[str, Any]], list[tuple[Any, ...]]]] = {
-        pid: ([], []) for pid in parent_ids
-    }
-    for row, values, row_keys in zip(rows, data, keys, strict=True):
+    keys = _keys(rows, len(ordering.keys))
+    grouped: dict[int, tuple[list[Row], list[tuple[Any, ...]]]] = {pid: ([], []) for pid in parent_ids}
+    for row, row_keys in zip(rows, keys, strict=True):
         group = grouped[row["_parent"]]
-        group[0].append(values)
+        group[0].append(row)
         group[1].append(row_keys)
     pages = {}
     for pid, (group_data, group_keys) in grouped.items():

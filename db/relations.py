@@ -14,7 +14,7 @@ import asyncpg
 
 from db import actors, events, policies, sources
 from db.metrics import OBSERVATIONS, observations_sql
-from db.paging import Page, SortKey, Sql, Window, count_by_parent, fetch_pages_by_parent
+from db.paging import Page, Row, SortKey, Sql, Window, count_by_parent, fetch_pages_by_parent
 from db.tables import Table
 from db.topics import TOPICS
 
@@ -126,7 +126,7 @@ async def pages_for_parents(
     window: Window,
     filter_: Any,
     columns: Collection[str] | None = None,
-) -> dict[int, Page[dict[str, Any]]]:
+) -> dict[int, Page[Row]]:
     """A page of the relation for every parent; only `columns` of the related table when given."""
     ordering = relation.table.ordering(ordering_name, relation.tiebreak)
     sql = relation.table.narrow(relation.build(filter_), columns)

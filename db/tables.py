@@ -8,7 +8,7 @@ from typing import Any
 
 import asyncpg
 
-from db.paging import Ordering, SortKey, Sql
+from db.paging import Ordering, Row, SortKey, Sql
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ async def rows_by_keys(
     column: str,
     keys: Sequence[Any],
     cast: str,
-) -> list[dict[str, Any] | None]:
+) -> list[Row | None]:
     """Rows whose `column` is in `keys`, in key order, None where none matches (a DataLoader's
     batch function)."""
     rows = await conn.fetch(
@@ -69,5 +69,5 @@ async def rows_by_keys(
         f"where {table.alias}.{column} = any($1::{cast}[])",
         list(keys),
     )
-    found = {r[column]: dict(r.items()) for r in rows}
+    found: dict[Any, Row] = {r[column]: r for r in rows}
     return [found.get(k) for k in keys]

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import strawberry
 
 from db import actors as db_actors
+from db.paging import Row
 from schema.context import Context, Info
 from schema.enums import ActorKind
 from schema.errors import BadRequest
@@ -68,7 +67,7 @@ class Actor(Node):
     aliases: list[str] = strawberry.field(description="Other names and abbreviations.")
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Actor:
+    def from_row(cls, row: Row) -> Actor:
         return cls(
             pk=row["id"],
             parent_pk=row["parent_id"],

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import strawberry
 
 from db import events as db_events
+from db.paging import Row
 from schema.context import Context
 from schema.enums import Confidence, DatePrecision, EventCategory, Role, Stance
 from schema.errors import BadRequest
@@ -172,7 +173,7 @@ class Event(Node):
     )
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Event:
+    def from_row(cls, row: Row) -> Event:
         end_precision = row["end_date_precision"]
         return cls(
             pk=row["id"],

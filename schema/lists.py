@@ -17,7 +17,7 @@ from typing import Annotated, Any, TypeVar
 
 import strawberry
 
-from db.paging import Ordering, Page, Sql, Window, fetch_page
+from db.paging import Ordering, Page, Row, Sql, Window, fetch_page
 from db.relations import RELATIONS, Relation, counts_for_parents, pages_for_parents
 from db.tables import Table, rows_by_keys
 from schema.context import Context, Info
@@ -36,7 +36,6 @@ from schema.paging import (
 )
 
 NodeT = TypeVar("NodeT")
-Row = dict[str, Any]
 PageArgs = tuple[int | None, str | None, int | None, str | None]  # first, after, last, before
 FilterConvert = Callable[[Context, Any], Awaitable[Any]]
 Count = Callable[[], Awaitable[int]]

@@ -14,14 +14,13 @@ from strawberry.dataloader import DataLoader
 from db.actors import ACTORS
 from db.events import EVENTS
 from db.metrics import METRICS
-from db.paging import Page, Window
+from db.paging import Page, Row, Window
 from db.policies import POLICIES
 from db.relations import RELATIONS, Relation, counts_for_parents, pages_for_parents
 from db.sources import SOURCES
 from db.tables import Table, rows_by_keys
 from db.topics import TOPICS
 
-Row = dict[str, Any]
 PageKey = tuple[int, str | None, Window, Any]  # parent id, ordering, window, filter
 CountKey = tuple[int, Any]  # parent id, filter
 

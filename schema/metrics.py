@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, ClassVar
 
 import strawberry
 
 from db.aggregates import series_summary
 from db.metrics import MetricFilter as DbMetricFilter
 from db.metrics import ObservationFilter as DbObservationFilter
+from db.paging import Row
 from schema.actors import Actor
 from schema.aggregates import SeriesSummary
 from schema.context import Context, Info
@@ -76,12 +77,12 @@ class Observation(Node):
     id_columns: ClassVar[tuple[str, ...]] = ("metric_slug", "entity_slug", "date")
 
     @classmethod
-    def global_id_of(cls, row: dict[str, Any]) -> strawberry.ID:
+    def global_id_of(cls, row: Row) -> strawberry.ID:
         key = f"{row['metric_slug']}/{row['entity_slug']}/{row['date'].isoformat()}"
         return strawberry.ID(to_global_id("Observation", key))
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Observation:
+    def from_row(cls, row: Row) -> Observation:
         return cls(
             id=cls.global_id_of(row),
             metric_pk=row["metric_id"],
@@ -129,7 +130,7 @@ class Metric(Node):
     unit: str = strawberry.field(description="What one unit of `value` means, e.g. USD billions.")
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Metric:
+    def from_row(cls, row: Row) -> Metric:
         return cls(
             pk=row["id"],
             id=cls.global_id_of(row),

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import strawberry
 
+from db.paging import Row
 from schema.globalid import to_global_id
 
 # Node types fetched by slug, and the table (a key of Loaders.by_slug) each lives in.
@@ -27,6 +28,6 @@ class Node:
     id_columns: ClassVar[tuple[str, ...]] = ("slug",)
 
     @classmethod
-    def global_id_of(cls, row: dict[str, Any]) -> strawberry.ID:
+    def global_id_of(cls, row: Row) -> strawberry.ID:
         """The global ID of the record in `row`: `Type:slug`, base64."""
         return strawberry.ID(to_global_id(cls.__name__, row["slug"]))

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
 
-from db.paging import Ordering, Page, Window
+from db.paging import Ordering, Page, Row, Window
 from schema.enums import Role
 from schema.errors import BadRequest
 
@@ -177,10 +177,10 @@ class Connection(Generic[NodeT]):
 
 
 def build_connection(
-    page: Page[dict[str, Any]],
+    page: Page[Row],
     ordering: Ordering,
     window: Window,
-    to_node: Callable[[dict[str, Any]], NodeT],
+    to_node: Callable[[Row], NodeT],
     count: Callable[[], Awaitable[int]],
 ) -> Connection[NodeT]:
     edges = [
@@ -206,10 +206,10 @@ class RoleConnection(Generic[NodeT]):
 
 
 def build_role_connection(
-    page: Page[dict[str, Any]],
+    page: Page[Row],
     ordering: Ordering,
     window: Window,
-    to_node: Callable[[dict[str, Any]], NodeT],
+    to_node: Callable[[Row], NodeT],
     count: Callable[[], Awaitable[int]],
 ) -> RoleConnection[NodeT]:
     edges = [

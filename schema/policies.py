@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from db import policies as db_policies
+from db.paging import Row
 from schema.context import Context, Info
 from schema.enums import Confidence, Instrument, PolicyStatus, Stance
 from schema.errors import BadRequest
@@ -110,7 +111,7 @@ class Policy(Node):
     )
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Policy:
+    def from_row(cls, row: Row) -> Policy:
         return cls(
             pk=row["id"],
             issuer_pk=row["issuer_id"],

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import strawberry
 
 from db import sources as db_sources
+from db.paging import Row
 from schema.enums import DatePrecision, SourceKind
 from schema.events import EventFilter, event_filter
 from schema.lists import relation_field
@@ -58,7 +58,7 @@ class Source(Node):
     language: str = strawberry.field(description="Its language (BCP 47 tag).")
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Source:
+    def from_row(cls, row: Row) -> Source:
         precision = row["published_precision"]
         return cls(
             pk=row["id"],

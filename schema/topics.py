@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import strawberry
 
+from db.paging import Row
 from schema.events import EventFilter, event_filter
 from schema.lists import relation_field
 from schema.node import Node
@@ -21,7 +20,7 @@ class Topic(Node):
     description: str = strawberry.field(description="What the topic covers.")
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Topic:
+    def from_row(cls, row: Row) -> Topic:
         return cls(
             pk=row["id"],
             id=cls.global_id_of(row),

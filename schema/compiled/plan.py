@@ -28,6 +28,7 @@ from graphql import (
     GraphQLSchema,
     GraphQLString,
     OperationDefinitionNode,
+    VariableNode,
     Visitor,
     visit,
 )
@@ -36,11 +37,17 @@ from graphql.execution.values import VariableValues, get_argument_values
 from strawberry.types.arguments import convert_arguments
 from strawberry.types.field import StrawberryField
 
+from db.paging import Row
+from schema.compiled.codegen import EdgeBuilder, Value, edge_builder, object_builder
 from schema.lists import FIELD_SPEC, BySlug, NodeLookup, RelationList, RootList, ToOne
+from schema.paging import encode_cursor
 
-Row = dict[str, Any]
-Extract = Callable[[Row], Any]
 STRAWBERRY = "strawberry-definition"
+LATER = Value("later")
+
+
+def _unbuilt(*args: Any) -> Any:
+    raise AssertionError("the plan's builder is made when its fields are known")
 
 
 PAGE_INFO_FIELDS = {"hasNextPage", "hasPreviousPage", "startCursor", "endCursor", "__typename"}
@@ -52,13 +59,25 @@ class Unsupported(Exception):
 
 @dataclass
 class Arguments:
-    """A field's arguments, converted to the resolver's Python values at run time."""
+    """A field's arguments, converted to the resolver's Python values: once, when they name no
+    variable (the resolvers never modify them), else per request."""
 
     definition: GraphQLField
     node: FieldNode
     strawberry_field: StrawberryField
+    constant: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        self.uses_variables = _uses_variables(self.node)
 
     def convert(self, variables: VariableValues, schema: GraphQLSchema) -> dict[str, Any]:
+        if self.uses_variables:
+            return self._convert(variables, schema)
+        if self.constant is None:
+            self.constant = self._convert(variables, schema)
+        return self.constant
+
+    def _convert(self, variables: VariableValues, schema: GraphQLSchema) -> dict[str, Any]:
         raw = get_argument_values(self.definition, self.node, variables)
         converter = schema._strawberry_schema.schema_converter  # type: ignore[attr-defined]
         return convert_arguments(
@@ -71,17 +90,19 @@ class Arguments:
 
 @dataclass
 class ObjectPlan:
-    """An object built from one row: plain fields by extractor, nested fields filled later."""
+    """An object built from one row: plain fields by a generated builder, nested ones after."""
 
-    extracts: list[tuple[str, Extract]]  # every response key, in order; nested ones give None
+    values: list[tuple[str, Value]]  # every response key, in order; nested ones are "later"
     nested: list[NestedList | NestedOne] = field(default_factory=list)
     columns: set[str] = field(default_factory=lambda: {"id"})  # the row columns it reads
+    build: Callable[[Row], dict[str, Any]] = _unbuilt
 
 
 @dataclass
 class EdgePlan:
     node: list[tuple[str, ObjectPlan]]  # the edge's `node` selections (aliases make several)
-    parts: list[tuple[str, str, Any]]  # (response key, kind, payload): cursor | scalar | const
+    parts: list[tuple[str, str, Any]]  # (response key, kind, payload): node | cursor | value
+    build: EdgeBuilder = _unbuilt
 
 
 @dataclass
@@ -138,14 +159,6 @@ class OperationPlan:
     roots: list[RootField]
 
 
-def _const(value: Any) -> Extract:
-    return lambda row: value
-
-
-def _none(row: Row) -> None:
-    return None
-
-
 def _unwrap(type_: GraphQLOutputType) -> tuple[GraphQLOutputType, bool]:
     if isinstance(type_, GraphQLNonNull):
         return type_.of_type, False
@@ -159,8 +172,7 @@ def _value_converter(type_: GraphQLOutputType) -> Callable[[Any], Any]:
         item = _value_converter(inner.of_type)
         return lambda v: None if v is None else [item(x) for x in v]
     if isinstance(inner, GraphQLEnumType):
-        definition = inner.extensions[STRAWBERRY]
-        names = {(v.value.value if isinstance(v.value, Enum) else v.value): v.name for v in definition.values}
+        names = _enum_names(inner)
         return lambda v: None if v is None else names[v]
     if isinstance(inner, GraphQLScalarType):
         if inner is GraphQLString:
@@ -170,13 +182,35 @@ def _value_converter(type_: GraphQLOutputType) -> Callable[[Any], Any]:
     raise Unsupported(f"no column conversion for {inner}")
 
 
-def _column(name: str, type_: GraphQLOutputType) -> Extract:
-    convert = _value_converter(type_)
-    inner, _ = _unwrap(type_)
+def _column(name: str, type_: GraphQLOutputType) -> Value:
+    inner, nullable = _unwrap(type_)
     if inner is GraphQLString:
-        # Text columns arrive as str: skip the call.
-        return lambda row: row[name]
-    return lambda row: convert(row[name])
+        return Value("column", name)  # text columns arrive as str (or None)
+    if not nullable and isinstance(inner, GraphQLEnumType):
+        return Value("lookup", name, _enum_names(inner))
+    if not nullable and isinstance(inner, GraphQLScalarType) and inner.name == "Date":
+        return Value("date", name)
+    return Value("convert", name, _value_converter(type_))
+
+
+def _enum_names(type_: GraphQLEnumType) -> dict[Any, str]:
+    """Column value -> GraphQL name (the column holds the Python enum's value)."""
+    definition = type_.extensions[STRAWBERRY]
+    return {(v.value.value if isinstance(v.value, Enum) else v.value): v.name for v in definition.values}
+
+
+def _uses_variables(node: FieldNode) -> bool:
+    finder = _FindVariables()
+    for argument in node.arguments or ():
+        visit(argument, finder)
+    return finder.found
+
+
+class _FindVariables(Visitor):
+    found = False
+
+    def enter_variable(self, node: VariableNode, *_: Any) -> None:
+        self.found = True
 
 
 class _Compiler:
@@ -207,11 +241,11 @@ class _Compiler:
         if not isinstance(type_, GraphQLObjectType):
             raise Unsupported(f"{type_} is abstract")
         origin = type_.extensions[STRAWBERRY].origin
-        plan = ObjectPlan(extracts=[])
+        plan = ObjectPlan(values=[])
         for key, sub in self.subfields(type_, details).items():
             name = sub[0].node.name.value
             if name == "__typename":
-                plan.extracts.append((key, _const(type_.name)))
+                plan.values.append((key, Value("const", function=type_.name)))
                 continue
             definition = type_.fields[name]
             strawberry_field: StrawberryField = definition.extensions[STRAWBERRY]
@@ -219,23 +253,24 @@ class _Compiler:
             target, nullable = _unwrap(definition.type)
             if isinstance(spec, RelationList):
                 assert isinstance(target, GraphQLObjectType)
-                plan.extracts.append((key, _none))
+                plan.values.append((key, LATER))
                 plan.nested.append(
                     NestedList(key, spec, self.arguments(type_, sub), self.connection(target, sub))
                 )
             elif isinstance(spec, ToOne):
                 assert isinstance(target, GraphQLNamedType)
-                plan.extracts.append((key, _none))
+                plan.values.append((key, LATER))
                 plan.nested.append(NestedOne(key, spec, self.object(target, sub), nullable))
                 plan.columns.add(spec.column)
             elif strawberry_field.base_resolver is not None:
                 raise Unsupported(f"{type_.name}.{name} has its own resolver")
             elif strawberry_field.python_name == "id":
-                plan.extracts.append((key, origin.global_id_of))
+                plan.values.append((key, Value("call", function=origin.global_id_of)))
                 plan.columns.update(origin.id_columns)
             else:
-                plan.extracts.append((key, _column(strawberry_field.python_name, definition.type)))
+                plan.values.append((key, _column(strawberry_field.python_name, definition.type)))
                 plan.columns.add(strawberry_field.python_name)
+        plan.build = object_builder(plan.values)
         return plan
 
     def connection(self, type_: GraphQLObjectType, details: FieldDetailsList) -> ConnectionPlan:
@@ -275,7 +310,7 @@ class _Compiler:
         for key, sub in self.subfields(type_, details).items():
             name = sub[0].node.name.value
             if name == "__typename":
-                plan.parts.append((key, "const", type_.name))
+                plan.parts.append((key, "value", Value("const", function=type_.name)))
             elif name == "cursor":
                 plan.parts.append((key, "cursor", None))
             elif name == "node":
@@ -284,9 +319,10 @@ class _Compiler:
                 plan.node.append((key, self.object(node_type, sub)))
                 plan.parts.append((key, "node", plan.node[-1][1]))
             elif name == "role":
-                plan.parts.append((key, "scalar", _column("role", type_.fields[name].type)))
+                plan.parts.append((key, "value", _column("role", type_.fields[name].type)))
             else:
                 raise Unsupported(f"{type_.name}.{name}")
+        plan.build = edge_builder(plan.parts, encode_cursor)
         return plan
 
     def root(self, query: GraphQLObjectType, key: str, details: FieldDetailsList) -> RootField:

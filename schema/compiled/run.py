@@ -9,7 +9,7 @@ from typing import Any
 from graphql import GraphQLSchema
 from graphql.execution.values import VariableValues
 
-from db.paging import Ordering, Page, Window
+from db.paging import Ordering, Page, Row, Window
 from schema.compiled.plan import (
     Arguments,
     ConnectionPlan,
@@ -28,7 +28,6 @@ from schema.node import NODE_TABLES
 from schema.orders import order_name
 from schema.paging import encode_cursor, make_window, page_flags
 
-Row = dict[str, Any]
 _EMPTY: Page[Row] = Page(rows=[], keys=[], has_more=False)
 
 
@@ -75,8 +74,7 @@ class Runner:
         return (await self.objects(root.targets[type_name], [row]))[0] if row is not None else None
 
     async def objects(self, plan: ObjectPlan, rows: list[Row]) -> list[dict[str, Any]]:
-        extracts = plan.extracts
-        built = [{key: extract(row) for key, extract in extracts} for row in rows]
+        built = list(map(plan.build, rows))
         if plan.nested and rows:
             await asyncio.gather(*(self.nested(n, rows, built) for n in plan.nested))
         return built
@@ -170,20 +168,12 @@ class Runner:
         built: dict[int, list[dict[str, Any]]],
         offset: int,
     ) -> list[dict[str, Any]]:
-        edges = []
-        for i, (row, keys) in enumerate(zip(page.rows, page.keys, strict=True)):
-            edge: dict[str, Any] = {}
-            for key, kind, payload in plan.parts:
-                if kind == "node":
-                    edge[key] = built[id(payload)][offset + i]
-                elif kind == "cursor":
-                    edge[key] = encode_cursor(ordering, keys)
-                elif kind == "scalar":
-                    edge[key] = payload(row)
-                else:
-                    edge[key] = payload
-            edges.append(edge)
-        return edges
+        lists = [built[id(node)] for _, node in plan.node]
+        build = plan.build
+        return [
+            build(row, keys, offset + i, ordering, *lists)
+            for i, (row, keys) in enumerate(zip(page.rows, page.keys, strict=True))
+        ]
 
     @staticmethod
     def page_info(
