@@ -29,7 +29,8 @@ GC_FIRST_GENERATION = 10_000
 
 
 class State(TypedDict):
-    pool: asyncpg.Pool
+    pool: asyncpg.Pool  # lists, search, aggregates: plans that read their parameters
+    lookup_pool: asyncpg.Pool  # lookups by keys (relations, to-one links, slugs): generic plans
 
 
 async def health(request: Request) -> Response:
@@ -61,10 +62,16 @@ def create_app(settings: Settings, database_url: str, pool_init: PoolInit | None
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[State]:
         pool = await create_pool(database_url, settings, pool_init)
+        try:
+            lookup_pool = await create_pool(database_url, settings, pool_init, generic_plans=True)
+        except BaseException:
+            await pool.close()
+            raise
         _tune_garbage_collector()
         try:
-            yield {"pool": pool}
+            yield {"pool": pool, "lookup_pool": lookup_pool}
         finally:
+            await lookup_pool.close()
             await pool.close()
 
     persisted = PersistedQueries.from_manifest(

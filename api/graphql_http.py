@@ -150,7 +150,7 @@ class GraphQLEndpoint:
                 status, body = cached
                 return self._raw(body, status, media, etag)
 
-        context = new_context(request.state.pool, request.state.request_id)
+        context = new_context(request.state.pool, request.state.request_id, request.state.lookup_pool)
         result = await self.schema.execute(
             query, variable_values=variables, context_value=context, operation_name=operation_name
         )

@@ -120,6 +120,14 @@ def _window_sql(sql: Sql, ordering: Ordering, window: Window) -> tuple[str, str]
     return key_columns, _order_by(ordering, reverse=window.backward)
 
 
+def _limit(window: Window) -> int:
+    """The row limit (one more than the page, to learn whether more follow), written into the
+    statement rather than passed: with the limit known, Postgres's generic plan for a prepared
+    statement is as cheap as a custom one, so it stops re-planning the statement on every call
+    (a parameter limit made it re-plan each page and relation statement, ~0.3 ms each)."""
+    return int(window.limit) + 1
+
+
 def _keys(rows: Sequence[asyncpg.Record], n_keys: int) -> list[tuple[Any, ...]]:
     """Each row's sort-key values. Every statement here selects the data columns first, then
     `_k0…` (then `_parent`, `_rn`); a Record slice is a tuple."""
@@ -134,7 +142,7 @@ async def fetch_page(
     conn: asyncpg.Pool | asyncpg.Connection, sql: Sql, ordering: Ordering, window: Window
 ) -> Page[Row]:
     key_columns, order_by = _window_sql(sql, ordering, window)
-    limit = sql.param(window.limit + 1)
+    limit = _limit(window)
     rows = await conn.fetch(
         f"select {sql.select}, {key_columns} from {sql.from_} where {sql.where_sql()} "
         f"order by {order_by} limit {limit}",
@@ -158,7 +166,7 @@ async def fetch_pages_by_parent(
     """The same window of a related list for many parents at once, in one statement."""
     sql.filter(f"{parent} = any({sql.param(list(parent_ids), 'bigint[]')})")
     key_columns, order_by = _window_sql(sql, ordering, window)
-    limit = sql.param(window.limit + 1)
+    limit = _limit(window)
     rows = await conn.fetch(
         f"select * from (select {sql.select}, {key_columns}, {parent} as _parent, "
         f"row_number() over (partition by {parent} order by {order_by}) as _rn "

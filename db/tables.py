@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import asyncpg
@@ -26,11 +27,7 @@ class Table:
     def select_of(self, names: Collection[str] | None) -> str:
         """The select list of these columns (all when None), in table order. A column with a
         space is a full expression (`(select …) as name`), used as written."""
-        return ", ".join(
-            c if " " in c else f"{self.alias}.{c}"
-            for c in self.columns
-            if names is None or c.rsplit(" ", 1)[-1] in names
-        )
+        return _select_list(self.alias, self.columns, None if names is None else frozenset(names))
 
     def narrow(self, sql: Sql, names: Collection[str] | None) -> Sql:
         """`sql` (built on this table's full select) selecting only these of the table's columns;
@@ -49,6 +46,13 @@ class Table:
         if tiebreak is None:
             return base
         return Ordering(name=base.name, keys=(*base.keys, tiebreak))
+
+
+@lru_cache(maxsize=512)
+def _select_list(alias: str, columns: tuple[str, ...], names: frozenset[str] | None) -> str:
+    return ", ".join(
+        c if " " in c else f"{alias}.{c}" for c in columns if names is None or c.rsplit(" ", 1)[-1] in names
+    )
 
 
 def key(alias: str, column: str, sql_type: str, descending: bool = False) -> SortKey:

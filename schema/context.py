@@ -12,7 +12,8 @@ from schema.loaders import Loaders
 
 @dataclass
 class Context:
-    pool: asyncpg.Pool
+    pool: asyncpg.Pool  # lists, search, aggregates
+    lookup_pool: asyncpg.Pool  # lookups by keys, on generic plans (see api.database.create_pool)
     loaders: Loaders
     request_id: str
 
@@ -20,5 +21,6 @@ class Context:
 Info = _Info[Context, None]
 
 
-def new_context(pool: asyncpg.Pool, request_id: str) -> Context:
-    return Context(pool=pool, loaders=Loaders(pool), request_id=request_id)
+def new_context(pool: asyncpg.Pool, request_id: str, lookup_pool: asyncpg.Pool | None = None) -> Context:
+    lookups = lookup_pool or pool
+    return Context(pool=pool, lookup_pool=lookups, loaders=Loaders(lookups), request_id=request_id)

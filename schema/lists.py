@@ -129,11 +129,11 @@ class RelationList:
     ) -> dict[int, Page[Row]]:
         """The same window for every parent, in one statement."""
         return await pages_for_parents(
-            context.pool, self.relation, parent_ids, ordering.name, window, f, columns
+            context.lookup_pool, self.relation, parent_ids, ordering.name, window, f, columns
         )
 
     async def counts(self, context: Context, parent_ids: Sequence[int], f: Any) -> dict[int, int]:
-        return await counts_for_parents(context.pool, self.relation, parent_ids, f)
+        return await counts_for_parents(context.lookup_pool, self.relation, parent_ids, f)
 
 
 @dataclass(frozen=True)
@@ -146,7 +146,7 @@ class ToOne:
     async def rows(self, context: Context, keys: Sequence[int]) -> list[Row | None]:
         from schema.loaders import TABLES
 
-        return await rows_by_keys(context.pool, TABLES[self.table], "id", keys, "bigint")
+        return await rows_by_keys(context.lookup_pool, TABLES[self.table], "id", keys, "bigint")
 
 
 async def relation_page(

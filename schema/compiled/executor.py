@@ -14,8 +14,9 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from graphql import GraphQLObjectType, OperationDefinitionNode
+from graphql import GraphQLObjectType, GraphQLSchema, OperationDefinitionNode
 from graphql.execution.collect_fields import DeferUsage, GroupedFieldSet
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
@@ -61,7 +62,15 @@ class _Plans:
             self.entries.popitem(last=False)
 
 
-_PLANS = _Plans(PLAN_CACHE_SIZE)
+# Plans belong to the schema they were compiled against (tests build several).
+_PLANS: WeakKeyDictionary[GraphQLSchema, _Plans] = WeakKeyDictionary()
+
+
+def _plans(schema: GraphQLSchema) -> _Plans:
+    plans = _PLANS.get(schema)
+    if plans is None:
+        plans = _PLANS[schema] = _Plans(PLAN_CACHE_SIZE)
+    return plans
 
 
 class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
@@ -75,12 +84,13 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
     ) -> Any:
         plan = None
         if not serially and not new_defer_usages and isinstance(self.context_value, Context):
-            known, plan = _PLANS.get(self.operation)
+            plans = _plans(self.schema)
+            known, plan = plans.get(self.operation)
             if not known:
                 plan = compile_operation(
                     self.schema, self.fragments, self.variable_values, self.operation, grouped_field_set
                 )
-                _PLANS.put(self.operation, plan)
+                plans.put(self.operation, plan)
         if plan is None:
             return super().execute_collected_root_fields(
                 root_type, root_value, grouped_field_set, serially, new_defer_usages

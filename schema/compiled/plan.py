@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import cached_property
 from typing import Any
 
 from graphql import (
@@ -120,12 +121,14 @@ class ConnectionPlan:
     def wants_count(self) -> bool:
         return any(kind == "totalCount" for _, kind, _ in self.order)
 
+    @cached_property
     def object_plans(self) -> list[ObjectPlan]:
         return [plan for _, edge in self.edges for _, plan in edge.node] + [plan for _, plan in self.nodes]
 
+    @cached_property
     def columns(self) -> frozenset[str]:
         """The columns of the item table that any selection on the items reads."""
-        return frozenset({"id"}.union(*(plan.columns for plan in self.object_plans())))
+        return frozenset({"id"}.union(*(plan.columns for plan in self.object_plans)))
 
 
 @dataclass

@@ -58,7 +58,7 @@ class Runner:
                 (args.get("first"), args.get("after"), args.get("last"), args.get("before")),
                 args.get("filter"),
                 args.get("search"),
-                root.connection.columns(),
+                root.connection.columns,
             )
             counts = [await count()] if root.connection.wants_count else [0]
             return (await self.connections(root.connection, [page], ordering, window, counts))[0]
@@ -96,7 +96,7 @@ class Runner:
         pages: dict[int, Page[Row]] = {}
         counts: dict[int, int] = {}
         if connection.wants_rows:
-            pages = await spec.pages(self.context, parents, ordering, window, f, connection.columns())
+            pages = await spec.pages(self.context, parents, ordering, window, f, connection.columns)
         if connection.wants_count:
             counts = await spec.counts(self.context, parents, f)
         values = await self.connections(
@@ -137,7 +137,7 @@ class Runner:
     ) -> list[dict[str, Any]]:
         """One connection per page; the items of all pages are built together, per selection."""
         rows = [row for page in pages for row in page.rows]
-        object_plans = plan.object_plans()
+        object_plans = plan.object_plans
         built_lists = await asyncio.gather(*(self.objects(p, rows) for p in object_plans))
         built = {id(p): objs for p, objs in zip(object_plans, built_lists, strict=True)}
         result = []
