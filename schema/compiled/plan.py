@@ -168,6 +168,14 @@ def _unwrap(type_: GraphQLOutputType) -> tuple[GraphQLOutputType, bool]:
     return type_, True
 
 
+def _item_type(type_: GraphQLOutputType | None) -> GraphQLNamedType:
+    """The item type of a list field (`[Edge!]!` -> Edge)."""
+    assert isinstance(type_, GraphQLList)
+    item, _ = _unwrap(type_.of_type)
+    assert isinstance(item, GraphQLNamedType)
+    return item
+
+
 def _value_converter(type_: GraphQLOutputType) -> Callable[[Any], Any]:
     """How a column value becomes the field's JSON value (the type's serialization)."""
     inner, _ = _unwrap(type_)
@@ -284,16 +292,12 @@ class _Compiler:
             if name == "__typename":
                 plan.order.append((key, "const", type_.name))
             elif name == "edges":
-                assert isinstance(target, GraphQLList)
-                edge_type, _ = _unwrap(target.of_type)
+                edge_type = _item_type(target)
                 assert isinstance(edge_type, GraphQLObjectType)
                 plan.edges.append((key, self.edge(edge_type, sub)))
                 plan.order.append((key, "edges", plan.edges[-1][1]))
             elif name == "nodes":
-                assert isinstance(target, GraphQLList)
-                node_type, _ = _unwrap(target.of_type)
-                assert isinstance(node_type, GraphQLNamedType)
-                plan.nodes.append((key, self.object(node_type, sub)))
+                plan.nodes.append((key, self.object(_item_type(target), sub)))
                 plan.order.append((key, "nodes", plan.nodes[-1][1]))
             elif name == "pageInfo":
                 assert isinstance(target, GraphQLObjectType)
