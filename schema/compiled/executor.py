@@ -4,7 +4,9 @@ Parsing, validation, the cost and depth limits and error masking all still happe
 strawberry; only the execution of the root fields is swapped. A plan that meets anything it
 does not serve while running (a bad cursor, an unknown slug in a filter, an Observation behind
 `node`) hands the whole operation back to the general executor, which reports errors with their
-paths exactly as it always has. Reads have no side effects, so running again is safe.
+paths exactly as it always has. Reads have no side effects, so running again is safe. The one
+exception is a statement that ran out of time: that is answered at once (masked, like any
+internal error), not run again for as long.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from graphql import GraphQLObjectType, GraphQLSchema, OperationDefinitionNode
+import asyncpg
+from graphql import GraphQLError, GraphQLObjectType, GraphQLSchema, OperationDefinitionNode
 from graphql.execution.collect_fields import DeferUsage, GroupedFieldSet
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
@@ -35,6 +38,7 @@ class PlanStats:
 
     compiled: int = 0
     fell_back: int = 0
+    timed_out: int = 0
 
 
 STATS = PlanStats()
@@ -108,6 +112,10 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
         assert isinstance(self.context_value, Context)
         try:
             data = await Runner(self.schema, self.context_value, self.variable_values).run(plan)
+        except asyncpg.QueryCanceledError as error:
+            # Out of time (statement_timeout): the general executor would only wait as long again.
+            STATS.timed_out += 1
+            raise GraphQLError(str(error), path=[plan.roots[0].key], original_error=error) from error
         except Exception as error:  # every failure is answered by the general executor
             STATS.fell_back += 1
             logger.debug("plan handed back: %s", type(error).__name__)

@@ -20,7 +20,7 @@ from graphql import (
     GraphQLSchema,
 )
 
-from api.database import create_pool
+from api.database import create_pool, database_name
 from api.settings import Settings
 from db.migrate import migrate
 from db.seed import load_seeds
@@ -225,3 +225,41 @@ async def test_what_plans_do_not_serve_runs_as_before(pool: asyncpg.Pool, query:
     compiled, general = await _answers(pool, query, variables)
     assert compiled == general
     assert STATS.compiled == compiled_before
+
+
+async def test_a_plan_out_of_time_is_not_run_again(
+    databases: Databases, template_url: str, settings: Settings
+) -> None:
+    url = await databases.create(template=database_name(template_url))
+    conn = await asyncpg.connect(url)
+    try:
+        # Enough events that counting them cannot finish within the 1 ms allowed below.
+        await conn.execute(
+            """
+            insert into event (slug, title, summary, date, date_precision, category, stance,
+                               cooperation_score, score_rationale, significance, confidence)
+            select 'timeout-' || i, 'Event ' || i, 'Made by the test.', date '2000-01-01' + i % 9000,
+                   'DAY', 'OTHER', 'NEUTRAL', 0, 'Test.', 1 + i % 5, 'CONFIRMED'
+            from generate_series(1, 60000) as i
+            """
+        )
+    finally:
+        await conn.close()
+
+    async def one_millisecond(connection: asyncpg.Connection) -> None:
+        await connection.execute("set statement_timeout = 1")
+
+    slow = await create_pool(url, settings, one_millisecond)
+    try:
+        before = (STATS.timed_out, STATS.fell_back)
+        result = await COMPILED.execute(
+            "{ events(filter: { significance: { min: 2 } }) { totalCount } }",
+            context_value=new_context(slow, "t"),
+        )
+    finally:
+        await slow.close()
+    assert result.data is None
+    assert result.errors is not None and len(result.errors) == 1
+    assert "statement timeout" not in result.errors[0].message  # masked, like any internal error
+    assert result.errors[0].path == ["events"]
+    assert (STATS.timed_out, STATS.fell_back) == (before[0] + 1, before[1])
