@@ -113,10 +113,14 @@ class RelationList:
     def ordering(self, ordering_name: str | None) -> Ordering:
         return self.relation.table.ordering(ordering_name, self.relation.tiebreak)
 
-    async def db_filter(self, context: Context, filter_: Any) -> Any:
-        return (
-            await self.convert(context, filter_) if self.convert is not None and filter_ is not None else None
-        )
+    async def prepare(
+        self, context: Context, ordering_name: str | None, page_args: PageArgs, filter_: Any
+    ) -> tuple[Ordering, Window, Any]:
+        """The ordering, keyset window and db filter for a field's arguments; a bad cursor, page
+        size or filter slug is a BadRequest here, before any page is fetched."""
+        f = await self.convert(context, filter_) if self.convert is not None and filter_ is not None else None
+        ordering = self.ordering(ordering_name)
+        return ordering, make_window(ordering, *page_args), f
 
     async def pages(
         self,
@@ -158,9 +162,7 @@ async def relation_page(
     filter_: Any,
 ) -> tuple[Page[Row], Ordering, Window, Count]:
     """One parent's page, through the request's loaders (which batch the parents of a level)."""
-    converted = await spec.db_filter(info.context, filter_)
-    ordering = spec.ordering(ordering_name)
-    window = make_window(ordering, *page_args)
+    ordering, window, converted = await spec.prepare(info.context, ordering_name, page_args, filter_)
     loaders = info.context.loaders
     page = await loaders.page(spec.relation_name, parent_id, ordering_name, window, converted)
 

@@ -9,13 +9,14 @@ directive or type makes `compile_operation` return None and the general executor
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import cached_property
 from typing import Any
 
 from graphql import (
+    BREAK,
     DirectiveNode,
     FieldNode,
     GraphQLEnumType,
@@ -28,6 +29,7 @@ from graphql import (
     GraphQLScalarType,
     GraphQLSchema,
     GraphQLString,
+    Node,
     OperationDefinitionNode,
     VariableNode,
     Visitor,
@@ -101,29 +103,39 @@ class ObjectPlan:
 
 @dataclass
 class EdgePlan:
-    node: list[tuple[str, ObjectPlan]]  # the edge's `node` selections (aliases make several)
     parts: list[tuple[str, str, Any]]  # (response key, kind, payload): node | cursor | value
     build: EdgeBuilder = _unbuilt
+
+    @cached_property
+    def nodes(self) -> list[ObjectPlan]:
+        """The edge's `node` selections, in order (aliases make several)."""
+        return [payload for _, kind, payload in self.parts if kind == "node"]
 
 
 @dataclass
 class ConnectionPlan:
-    edges: list[tuple[str, EdgePlan]]
-    nodes: list[tuple[str, ObjectPlan]]
-    page_info: list[tuple[str, list[tuple[str, str]]]]  # key, [(key, PageInfo field)]
-    order: list[tuple[str, str, Any]]  # (response key, kind, payload) for every selection, in order
+    # (response key, kind, payload) for every selection, in order: edges (EdgePlan), nodes
+    # (ObjectPlan), pageInfo ([(key, PageInfo field)]), totalCount, const (__typename).
+    order: list[tuple[str, str, Any]]
 
-    @property
+    @cached_property
     def wants_rows(self) -> bool:
-        return bool(self.edges or self.nodes or self.page_info)
+        return any(kind in ("edges", "nodes", "pageInfo") for _, kind, _ in self.order)
 
-    @property
+    @cached_property
     def wants_count(self) -> bool:
         return any(kind == "totalCount" for _, kind, _ in self.order)
 
     @cached_property
     def object_plans(self) -> list[ObjectPlan]:
-        return [plan for _, edge in self.edges for _, plan in edge.node] + [plan for _, plan in self.nodes]
+        """Every object selection on the items (each edges' nodes, and nodes), built per row."""
+        plans: list[ObjectPlan] = []
+        for _, kind, payload in self.order:
+            if kind == "edges":
+                plans += payload.nodes
+            elif kind == "nodes":
+                plans.append(payload)
+        return plans
 
     @cached_property
     def columns(self) -> frozenset[str]:
@@ -211,17 +223,30 @@ def _enum_names(type_: GraphQLEnumType) -> dict[Any, str]:
 
 
 def _uses_variables(node: FieldNode) -> bool:
-    finder = _FindVariables()
-    for argument in node.arguments or ():
-        visit(argument, finder)
-    return finder.found
+    return _contains(node.arguments or (), VariableNode)
 
 
-class _FindVariables(Visitor):
-    found = False
+class _Finder(Visitor):
+    def __init__(self, node_type: type[Node]) -> None:
+        super().__init__()
+        self.node_type = node_type
+        self.found = False
 
-    def enter_variable(self, node: VariableNode, *_: Any) -> None:
-        self.found = True
+    def enter(self, node: Node, *_: Any) -> Any:
+        if isinstance(node, self.node_type):
+            self.found = True
+            return BREAK
+        return None
+
+
+def _contains(nodes: Iterable[Node], node_type: type[Node]) -> bool:
+    """Whether any of these AST nodes holds a node of this type."""
+    finder = _Finder(node_type)
+    for node in nodes:
+        visit(node, finder)
+        if finder.found:
+            return True
+    return False
 
 
 class _Compiler:
@@ -285,7 +310,7 @@ class _Compiler:
         return plan
 
     def connection(self, type_: GraphQLObjectType, details: FieldDetailsList) -> ConnectionPlan:
-        plan = ConnectionPlan(edges=[], nodes=[], page_info=[], order=[])
+        plan = ConnectionPlan(order=[])
         for key, sub in self.subfields(type_, details).items():
             name = sub[0].node.name.value
             target, _ = _unwrap(type_.fields[name].type) if name != "__typename" else (None, False)
@@ -294,17 +319,14 @@ class _Compiler:
             elif name == "edges":
                 edge_type = _item_type(target)
                 assert isinstance(edge_type, GraphQLObjectType)
-                plan.edges.append((key, self.edge(edge_type, sub)))
-                plan.order.append((key, "edges", plan.edges[-1][1]))
+                plan.order.append((key, "edges", self.edge(edge_type, sub)))
             elif name == "nodes":
-                plan.nodes.append((key, self.object(_item_type(target), sub)))
-                plan.order.append((key, "nodes", plan.nodes[-1][1]))
+                plan.order.append((key, "nodes", self.object(_item_type(target), sub)))
             elif name == "pageInfo":
                 assert isinstance(target, GraphQLObjectType)
                 fields = [(k, s[0].node.name.value) for k, s in self.subfields(target, sub).items()]
                 if not {name for _, name in fields} <= PAGE_INFO_FIELDS:
                     raise Unsupported(f"{target.name} field")
-                plan.page_info.append((key, fields))
                 plan.order.append((key, "pageInfo", fields))
             elif name == "totalCount":
                 plan.order.append((key, "totalCount", None))
@@ -313,7 +335,7 @@ class _Compiler:
         return plan
 
     def edge(self, type_: GraphQLObjectType, details: FieldDetailsList) -> EdgePlan:
-        plan = EdgePlan(node=[], parts=[])
+        plan = EdgePlan(parts=[])
         for key, sub in self.subfields(type_, details).items():
             name = sub[0].node.name.value
             if name == "__typename":
@@ -323,8 +345,7 @@ class _Compiler:
             elif name == "node":
                 node_type, _ = _unwrap(type_.fields[name].type)
                 assert isinstance(node_type, GraphQLNamedType)
-                plan.node.append((key, self.object(node_type, sub)))
-                plan.parts.append((key, "node", plan.node[-1][1]))
+                plan.parts.append((key, "node", self.object(node_type, sub)))
             elif name == "role":
                 plan.parts.append((key, "value", _column("role", type_.fields[name].type)))
             else:
@@ -358,19 +379,9 @@ class _Compiler:
         raise Unsupported(f"Query.{name}")
 
 
-class _FindDirectives(Visitor):
-    found = False
-
-    def enter_directive(self, node: DirectiveNode, *_: Any) -> None:
-        self.found = True
-
-
 def _uses_directives(operation: OperationDefinitionNode, fragments: dict[str, FragmentDetails]) -> bool:
     # @skip/@include depend on variables; a plan is compiled once for all variable values.
-    finder = _FindDirectives()
-    for node in [operation, *(f.definition for f in fragments.values())]:
-        visit(node, finder)
-    return finder.found
+    return _contains([operation, *(f.definition for f in fragments.values())], DirectiveNode)
 
 
 def compile_operation(

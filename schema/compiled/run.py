@@ -23,12 +23,16 @@ from schema.compiled.plan import (
 )
 from schema.context import Context
 from schema.globalid import from_global_id
-from schema.lists import BySlug, NodeLookup, RootList
+from schema.lists import BySlug, NodeLookup, PageArgs, RootList
 from schema.node import NODE_TABLES
 from schema.orders import order_name
-from schema.paging import encode_cursor, make_window, page_flags
+from schema.paging import encode_cursor, page_flags
 
 _EMPTY: Page[Row] = Page(rows=[], keys=[], has_more=False)
+
+
+def _page_args(args: dict[str, Any]) -> PageArgs:
+    return args.get("first"), args.get("after"), args.get("last"), args.get("before")
 
 
 class Runner:
@@ -55,7 +59,7 @@ class Runner:
             page, ordering, window, count = await spec.page(
                 self.context,
                 order_name(args.get("order_by")),
-                (args.get("first"), args.get("after"), args.get("last"), args.get("before")),
+                _page_args(args),
                 args.get("filter"),
                 args.get("search"),
                 root.connection.columns,
@@ -87,11 +91,9 @@ class Runner:
             return
         args = self.arguments(nested.arguments)
         spec, connection = nested.spec, nested.connection
-        ordering = spec.ordering(order_name(args.get("order_by")))
-        window = make_window(
-            ordering, args.get("first"), args.get("after"), args.get("last"), args.get("before")
+        ordering, window, f = await spec.prepare(
+            self.context, order_name(args.get("order_by")), _page_args(args), args.get("filter")
         )
-        f = await spec.db_filter(self.context, args.get("filter"))
         parents = list(dict.fromkeys(row["id"] for row in rows))
         pages: dict[int, Page[Row]] = {}
         counts: dict[int, int] = {}
@@ -168,7 +170,7 @@ class Runner:
         built: dict[int, list[dict[str, Any]]],
         offset: int,
     ) -> list[dict[str, Any]]:
-        lists = [built[id(node)] for _, node in plan.node]
+        lists = [built[id(node)] for node in plan.nodes]
         build = plan.build
         return [
             build(row, keys, offset + i, ordering, *lists)
