@@ -6,11 +6,11 @@ import strawberry
 
 from db import actors as db_actors
 from db.paging import Row
-from schema.context import Context, Info
+from schema.context import Context
 from schema.enums import ActorKind
 from schema.errors import BadRequest
 from schema.events import EventFilter, event_filter
-from schema.lists import FIELD_SPEC, ToOne, relation_field
+from schema.lists import ToOne, relation_field, to_one_field
 from schema.node import Node
 from schema.orders import ActorOrder, EventOrder, PolicyOrder, SourceOrder
 from schema.policies import PolicyFilter, policy_filter
@@ -81,15 +81,13 @@ class Actor(Node):
             aliases=list(row["aliases"]),
         )
 
-    @strawberry.field(
-        description="The body this one belongs to (a ministry's state…).",
-        metadata={FIELD_SPEC: ToOne("actor", "parent_id")},
+    parent = to_one_field(
+        ToOne("actor", "parent_id"),
+        "parent_pk",
+        ("schema.actors", "Actor"),
+        "The body this one belongs to (a ministry's state…).",
+        nullable=True,
     )
-    async def parent(self, info: Info) -> Actor | None:
-        if self.parent_pk is None:
-            return None
-        row = await info.context.loaders.by_id["actor"].load(self.parent_pk)
-        return Actor.from_row(row) if row else None
 
     children = relation_field(
         "actor.children",

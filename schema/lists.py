@@ -326,3 +326,27 @@ def by_slug_field(table: str, node: tuple[str, str], description: str) -> Any:
 
     resolve.__annotations__ = {"info": Info, "slug": Slug, "return": node_type | None}
     return strawberry.field(resolver=resolve, description=description, metadata={FIELD_SPEC: BySlug(table)})
+
+
+def to_one_field(
+    spec: ToOne, attribute: str, node: tuple[str, str], description: str, *, nullable: bool = False
+) -> Any:
+    """A link to one record by the foreign key its parent holds: the parent object's `attribute`,
+    the row's `spec.column` (which the compiled plans read)."""
+    node_type: Any
+    node_type, to_node = _lazy_node(node)
+
+    async def resolve(root: Any, info: Info) -> Any:
+        key = getattr(root, attribute)
+        row = await info.context.loaders.by_id[spec.table].load(key) if key is not None else None
+        if row is None:
+            assert nullable, f"{spec.column} is a NOT NULL foreign key"
+            return None
+        return to_node(row)
+
+    resolve.__annotations__ = {
+        "root": Any,
+        "info": Info,
+        "return": node_type | None if nullable else node_type,
+    }
+    return strawberry.field(resolver=resolve, description=description, metadata={FIELD_SPEC: spec})

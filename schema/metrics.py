@@ -11,18 +11,16 @@ from db.aggregates import series_summary
 from db.metrics import MetricFilter as DbMetricFilter
 from db.metrics import ObservationFilter as DbObservationFilter
 from db.paging import Row
-from schema.actors import Actor
 from schema.aggregates import SeriesSummary
 from schema.context import Context, Info
 from schema.enums import Confidence, DatePrecision
 from schema.errors import BadRequest
 from schema.events import check_known
 from schema.globalid import to_global_id
-from schema.lists import FIELD_SPEC, ToOne, relation_field
+from schema.lists import ToOne, relation_field, to_one_field
 from schema.node import Node
 from schema.orders import ObservationOrder, SourceOrder
 from schema.ranges import DateRange, date_range
-from schema.sources import Source
 
 
 @strawberry.input(description="Conditions on observations; every condition given must hold.")
@@ -95,30 +93,21 @@ class Observation(Node):
             note=row["note"],
         )
 
-    @strawberry.field(
-        description="What the value is of (usually a country).",
-        metadata={FIELD_SPEC: ToOne("actor", "entity_id")},
+    entity = to_one_field(
+        ToOne("actor", "entity_id"),
+        "entity_pk",
+        ("schema.actors", "Actor"),
+        "What the value is of (usually a country).",
     )
-    async def entity(self, info: Info) -> Actor:
-        row = await info.context.loaders.by_id["actor"].load(self.entity_pk)
-        assert row is not None  # foreign key
-        return Actor.from_row(row)
-
-    @strawberry.field(
-        description="The source of this value.", metadata={FIELD_SPEC: ToOne("source", "source_id")}
+    source = to_one_field(
+        ToOne("source", "source_id"), "source_pk", ("schema.sources", "Source"), "The source of this value."
     )
-    async def source(self, info: Info) -> Source:
-        row = await info.context.loaders.by_id["source"].load(self.source_pk)
-        assert row is not None  # foreign key
-        return Source.from_row(row)
-
-    @strawberry.field(
-        description="The metric this is a value of.", metadata={FIELD_SPEC: ToOne("metric", "metric_id")}
+    metric = to_one_field(
+        ToOne("metric", "metric_id"),
+        "metric_pk",
+        ("schema.metrics", "Metric"),
+        "The metric this is a value of.",
     )
-    async def metric(self, info: Info) -> Metric:
-        row = await info.context.loaders.by_id["metric"].load(self.metric_pk)
-        assert row is not None  # foreign key
-        return Metric.from_row(row)
 
 
 @strawberry.type(description="A measured quantity, observed over time for one or more entities.")

@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
 import strawberry
 
 from db import policies as db_policies
 from db.paging import Row
-from schema.context import Context, Info
+from schema.context import Context
 from schema.enums import Confidence, Instrument, PolicyStatus, Stance
 from schema.errors import BadRequest
 from schema.events import EventFilter, check_known, event_filter
-from schema.lists import FIELD_SPEC, ToOne, relation_field
+from schema.lists import ToOne, relation_field, to_one_field
 from schema.node import Node
 from schema.orders import EventOrder, SourceOrder
 from schema.ranges import DateRange, date_range
 
 if TYPE_CHECKING:
-    from schema.actors import Actor
+    pass
 
 
 @strawberry.input(description="Conditions on policies; every condition given must hold.")
@@ -132,15 +132,9 @@ class Policy(Node):
             confidence_note=row["confidence_note"],
         )
 
-    @strawberry.field(
-        description="The actor that issued it.", metadata={FIELD_SPEC: ToOne("actor", "issuer_id")}
+    issuer = to_one_field(
+        ToOne("actor", "issuer_id"), "issuer_pk", ("schema.actors", "Actor"), "The actor that issued it."
     )
-    async def issuer(self, info: Info) -> Annotated[Actor, strawberry.lazy("schema.actors")]:
-        from schema.actors import Actor
-
-        row = await info.context.loaders.by_id["actor"].load(self.issuer_pk)
-        assert row is not None  # policy.issuer_id is a NOT NULL foreign key
-        return Actor.from_row(row)
 
     events = relation_field(
         "policy.events",
