@@ -25,6 +25,7 @@ from db.migrate import migrate
 from db.seed import load_seeds
 
 FIXTURE_SEEDS = Path(__file__).parent / "fixtures" / "seeds"
+RELEASE_SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 RUN_ID = uuid.uuid4().hex[:8]
 
 
@@ -77,16 +78,29 @@ async def databases(server_url: str) -> AsyncIterator[Databases]:
     await dbs.drop_all()
 
 
+async def migrate_and_load(url: str, seeds: Path) -> None:
+    """Bring the database at `url` to the current schema and load a seeds folder into it."""
+    conn = await asyncpg.connect(url)
+    try:
+        await migrate(conn)
+        await load_seeds(conn, seeds)
+    finally:
+        await conn.close()
+
+
 @pytest.fixture(scope="session")
 async def template_url(databases: Databases) -> str:
     """A database migrated and loaded with the fixture seeds; cloned, never used directly."""
     url = await databases.create()
-    conn = await asyncpg.connect(url)
-    try:
-        await migrate(conn)
-        await load_seeds(conn, FIXTURE_SEEDS)
-    finally:
-        await conn.close()
+    await migrate_and_load(url, FIXTURE_SEEDS)
+    return url
+
+
+@pytest.fixture(scope="session")
+async def release_url(databases: Databases) -> str:
+    """A database loaded with the real release (seeds/), shared by tests that only read it."""
+    url = await databases.create()
+    await migrate_and_load(url, RELEASE_SEEDS)
     return url
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -22,28 +21,18 @@ from graphql import (
 
 from api.database import create_pool, database_name
 from api.settings import Settings
-from db.migrate import migrate
-from db.seed import load_seeds
 from schema.build import build_schema
 from schema.compiled.executor import STATS
 from schema.context import new_context
 from tests.conftest import Databases
 
-SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 COMPILED = build_schema()
 GENERAL = build_schema(compiled=False)
 
 
 @pytest.fixture(scope="module")
-async def pool(databases: Databases, settings: Settings) -> AsyncIterator[asyncpg.Pool]:
-    url = await databases.create()
-    conn = await asyncpg.connect(url)
-    try:
-        await migrate(conn)
-        await load_seeds(conn, SEEDS)
-    finally:
-        await conn.close()
-    pool = await create_pool(url, settings)
+async def pool(release_url: str, settings: Settings) -> AsyncIterator[asyncpg.Pool]:
+    pool = await create_pool(release_url, settings)
     yield pool
     await pool.close()
 

@@ -19,7 +19,12 @@ from tests.conftest import running_service
 SEEDS = PROJECT_ROOT / "seeds"
 EARLIEST = dt.date(1970, 1, 1)  # background instruments (the 1979 S&T agreement) predate 2017
 MINIMUMS = {
-    "events": 150, "policies": 60, "actors": 100, "metrics": 30, "sources": 150, "topics": 12,
+    "events": 150,
+    "policies": 60,
+    "actors": 100,
+    "metrics": 30,
+    "sources": 150,
+    "topics": 12,
 }
 MIN_OBSERVATIONS = 200
 NEEDS_CHINESE_NAME = {"STATE", "GOVERNMENT_BODY", "REGULATOR", "LEGISLATURE", "COMPANY"}
@@ -94,10 +99,19 @@ def test_stance_agrees_with_score(dataset: Dataset) -> None:
 # Hosts whose pages were read over plain http in the stored copies and that could not be checked
 # for https from this network; any other host must be cited with https.
 HTTP_ONLY_HOSTS = {
-    "big5.www.gov.cn", "big5.china.com.cn", "wiki.china.org.cn", "nsp.nanet.go.kr",
-    "linking-ai-principles.org", "epaper.bjnews.com.cn", "eng.chinamil.com.cn",
-    "ciss.tsinghua.edu.cn", "www.yf0898.cn", "tech-zero-news.com", "flytronics-group.com",
-    "firstnewsonline.ng", "103.16.74.116",
+    "big5.www.gov.cn",
+    "big5.china.com.cn",
+    "wiki.china.org.cn",
+    "nsp.nanet.go.kr",
+    "linking-ai-principles.org",
+    "epaper.bjnews.com.cn",
+    "eng.chinamil.com.cn",
+    "ciss.tsinghua.edu.cn",
+    "www.yf0898.cn",
+    "tech-zero-news.com",
+    "flytronics-group.com",
+    "firstnewsonline.ng",
+    "103.16.74.116",
 }
 
 
@@ -125,7 +139,10 @@ def test_chinese_actors_and_policies_carry_chinese_names(dataset: Dataset) -> No
 
 def test_every_source_is_cited(dataset: Dataset) -> None:
     citing: list[Event | Policy | Actor | Metric] = [
-        *dataset.events, *dataset.policies, *dataset.actors, *dataset.metrics
+        *dataset.events,
+        *dataset.policies,
+        *dataset.actors,
+        *dataset.metrics,
     ]
     cited = {s for r in citing for s in r.sources}
     cited |= {o.source for o in dataset.observations}
@@ -161,9 +178,7 @@ def _readme_queries() -> list[str]:
     return re.findall(r"```graphql\n(.*?)```", text, re.S)
 
 
-async def test_the_dataset_loads_and_meets_the_coverage_minimums(
-    settings: Settings, empty_url: str
-) -> None:
+async def test_the_dataset_loads_and_meets_the_coverage_minimums(settings: Settings, empty_url: str) -> None:
     conn = await asyncpg.connect(empty_url)
     try:
         await migrate(conn)
@@ -173,7 +188,9 @@ async def test_the_dataset_loads_and_meets_the_coverage_minimums(
         await conn.close()
     async with running_service(settings, empty_url) as service:
         body = await service.graphql(
-            "{ " + " ".join(f"{k} {{ totalCount }}" for k in MINIMUMS) + " release { rowCounts { kind count } } }"
+            "{ "
+            + " ".join(f"{k} {{ totalCount }}" for k in MINIMUMS)
+            + " release { rowCounts { kind count } } }"
         )
     assert "errors" not in body, body
     data = body["data"]
@@ -184,16 +201,10 @@ async def test_the_dataset_loads_and_meets_the_coverage_minimums(
     assert counts["observation"] >= MIN_OBSERVATIONS, counts
 
 
-async def test_readme_example_queries_answer_on_the_real_data(settings: Settings, empty_url: str) -> None:
-    conn = await asyncpg.connect(empty_url)
-    try:
-        await migrate(conn)
-        await load_seeds(conn, SEEDS)
-    finally:
-        await conn.close()
+async def test_readme_example_queries_answer_on_the_real_data(settings: Settings, release_url: str) -> None:
     queries = _readme_queries()
     assert len(queries) >= 8
-    async with running_service(settings, empty_url) as service:
+    async with running_service(settings, release_url) as service:
         for query in queries:
             body = await service.graphql(query)
             assert "errors" not in body, (query, body)
@@ -206,5 +217,3 @@ def test_release_is_versioned_with_a_changelog(dataset: Dataset) -> None:
     changelog = (SEEDS / "CHANGELOG.md").read_text(encoding="utf-8")
     assert f"## {dataset.release.version}" in changelog
     assert dataset.release.license == "CC-BY-4.0"
-
-
