@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import gc
 from collections.abc import AsyncIterator
@@ -16,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from api.background import within
 from api.database import PoolInit, create_pool
 from api.graphql_http import GraphQLEndpoint
 from api.middleware import RequestIdMiddleware
@@ -38,10 +38,11 @@ async def health(request: Request) -> Response:
 
 
 async def ready(request: Request) -> Response:
+    """Answers within READY_TIMEOUT_S whatever the pool is doing: a frozen server holds a
+    cancelled check in its cleanup, which then finishes in the background."""
     pool: asyncpg.Pool = request.state.pool
     try:
-        async with asyncio.timeout(READY_TIMEOUT_S):
-            await pool.fetchval("select 1")
+        await within(pool.fetchval("select 1"), READY_TIMEOUT_S)
     except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
         return JSONResponse(
             {"status": "unavailable", "reason": "the database does not answer"}, status_code=503
@@ -75,9 +76,12 @@ def create_app(settings: Settings, database_url: str, pool_init: PoolInit | None
             await pool.close()
 
     persisted = PersistedQueries.from_manifest(
-        settings.persisted_queries_file, settings.persisted_queries_only
+        settings.persisted_queries_file,
+        settings.persisted_queries_only,
+        settings.persisted_queries_max,
+        settings.persisted_queries_bytes,
     )
-    graphql = GraphQLEndpoint(build_schema(), persisted, ReleaseTag())
+    graphql = GraphQLEndpoint(build_schema(settings.query_limits()), persisted, ReleaseTag(), settings)
     return Starlette(
         routes=[
             Route("/graphql", graphql),
@@ -85,7 +89,7 @@ def create_app(settings: Settings, database_url: str, pool_init: PoolInit | None
             Route("/ready", ready),
         ],
         middleware=[
-            Middleware(RequestIdMiddleware),
+            Middleware(RequestIdMiddleware, max_in_flight=settings.max_requests_in_flight),
             Middleware(
                 CORSMiddleware,
                 allow_origins=settings.cors_origins,

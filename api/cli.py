@@ -36,15 +36,14 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
 
     from api.app import create_app
     from api.database import database_server, prepare
+    from api.server import server_config
 
     with database_server(settings) as server_url:
         url = _service_url(server_url, settings)
         asyncio.run(prepare(url, settings.seeds_dir))
         app = create_app(settings, url)
         logger.info("serving", extra={"url": f"http://{settings.host}:{settings.port}/graphql"})
-        config = uvicorn.Config(
-            app, host=settings.host, port=settings.port, log_config=None, access_log=False
-        )
+        config = server_config(app, settings, settings.host, settings.port)
         # uvicorn re-raises SIGTERM after a graceful shutdown; with the default handler that
         # would kill the process before the embedded Postgres is stopped on the way out.
         signal.signal(signal.SIGTERM, _exit_on_signal)

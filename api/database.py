@@ -97,6 +97,7 @@ async def create_pool(
         server_settings["plan_cache_mode"] = "force_generic_plan"
     pool = await asyncpg.create_pool(
         url,
+        timeout=settings.pool_timeout_ms / 1000,  # connecting: a frozen server must not hold it
         min_size=settings.pool_min_size,
         max_size=settings.pool_max_size,
         server_settings=server_settings,

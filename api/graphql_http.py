@@ -1,30 +1,35 @@
-"""GraphQL over HTTP (the GraphQL-over-HTTP spec): GET and POST, content negotiation, status
-codes, persisted queries, ETags and a response cache for GET.
+"""GraphQL over HTTP (the GraphQL-over-HTTP spec): GET, HEAD and POST, content negotiation,
+status codes, persisted queries, ETags and a response cache for GET.
 
 Request errors (unparsable, invalid, bad variables, too costly) answer 400 without a `data` key
 to clients that accept `application/graphql-response+json`, and 200 to legacy
-`application/json` clients, as the spec asks.
+`application/json` clients, as the spec asks. Whatever goes wrong — a database that is gone, a
+request past its deadline, a bug — the answer is JSON in the same shape with a stable code and
+the request id, and only an answer without errors is ever cached or validated by an ETag.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
-import json
 import logging
-from collections import OrderedDict
-from functools import lru_cache
 from typing import Any
+from urllib.parse import parse_qsl
 
+import asyncpg
 import orjson
-from graphql import DocumentNode, GraphQLError, OperationDefinitionNode, OperationType, parse
-from starlette.requests import Request
+from graphql import GraphQLError, OperationDefinitionNode, OperationType
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
-from strawberry import Schema
 from strawberry.http.ides import get_graphql_ide_html
 
+from api.background import within
 from api.persisted import PersistedQueries, PersistedQueryError
 from api.release_tag import ReleaseTag
+from api.settings import Settings
+from schema.bounded import BoundedCache
+from schema.build import DetenteSchema
 from schema.context import new_context
 
 logger = logging.getLogger("detente.http")
@@ -32,33 +37,16 @@ logger = logging.getLogger("detente.http")
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 CACHE_CONTROL_GET = "public, max-age=60, stale-while-revalidate=600"
-RESPONSE_CACHE_SIZE = 2048
+UNAVAILABLE_MESSAGE = "The database is unavailable; try again shortly."
+RETRY_AFTER_S = "2"
 
 
 class _RequestError(Exception):
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+    def __init__(self, status: int, message: str, code: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
+        self.code = code
         self.headers = headers or {}
-
-
-@lru_cache(maxsize=1024)
-def _parse(query: str) -> DocumentNode | None:
-    try:
-        return parse(query)
-    except GraphQLError:
-        return None
-
-
-def _operation_type(query: str, operation_name: str | None) -> OperationType | None:
-    document = _parse(query)
-    if document is None:
-        return None
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    for operation in operations:
-        if operation_name is None or (operation.name and operation.name.value == operation_name):
-            return operation.operation
-    return None
 
 
 def _media_type(accept: str | None) -> str | None:
@@ -85,48 +73,82 @@ def _media_type(accept: str | None) -> str | None:
     return None
 
 
-def _json_param(raw: str | None, name: str) -> Any:
-    if raw is None or raw == "":
-        return None
+def _json(raw: bytes | str, what: str) -> Any:
     try:
-        return json.loads(raw)
-    except ValueError:
-        raise _RequestError(400, f"`{name}` is not valid JSON") from None
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as error:
+        # orjson refuses nesting past 1,024 levels and lone surrogates, with a clear reason.
+        raise _RequestError(400, f"{what} is not valid JSON: {error}", "BAD_REQUEST") from None
 
 
 class GraphQLEndpoint:
-    def __init__(self, schema: Schema, persisted: PersistedQueries, release_tag: ReleaseTag) -> None:
+    def __init__(
+        self, schema: DetenteSchema, persisted: PersistedQueries, release_tag: ReleaseTag, settings: Settings
+    ) -> None:
         self.schema = schema
         self.persisted = persisted
         self.release_tag = release_tag
-        self._cache: OrderedDict[str, tuple[int, bytes]] = OrderedDict()
+        self.settings = settings
+        self._cache: BoundedCache[str, tuple[str, bytes]] = BoundedCache(
+            settings.response_cache_entries, settings.response_cache_bytes
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
+        media = _media_type(request.headers.get("accept")) or JSON
         try:
             response = await self._handle(request)
         except _RequestError as error:
-            media = _media_type(request.headers.get("accept")) or JSON
-            response = self._respond({"errors": [{"message": str(error)}]}, error.status, media)
+            response = self._error(str(error), error.code, error.status, media, request)
             response.headers.update(error.headers)
+        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+            # The database went away before anything ran (reading the release tag).
+            logger.warning(
+                "database unavailable",
+                extra={"request_id": _request_id(request), "error": type(error).__name__},
+            )
+            response = self._error(UNAVAILABLE_MESSAGE, "SERVICE_UNAVAILABLE", 503, media, request)
+            response.headers["retry-after"] = RETRY_AFTER_S
+        if request.method == "HEAD":
+            response.body = b""
         await response(scope, receive, send)
+
+    def _error(self, message: str, code: str, status: int, media: str, request: Request) -> Response:
+        extensions: dict[str, Any] = {"code": code}
+        if status >= 500:
+            extensions["requestId"] = _request_id(request)
+        return self._respond({"errors": [{"message": message, "extensions": extensions}]}, status, media)
 
     async def _handle(self, request: Request) -> Response:
         method = request.method
-        if method not in ("GET", "POST"):
-            raise _RequestError(405, "GraphQL is served over GET and POST", {"allow": "GET, POST"})
+        if method not in ("GET", "HEAD", "POST"):
+            raise _RequestError(
+                405, "GraphQL is served over GET and POST", "METHOD_NOT_ALLOWED", {"allow": "GET, HEAD, POST"}
+            )
         accept = request.headers.get("accept")
         wants_ide = accept is not None and "text/html" in accept
-        if method == "GET" and wants_ide and not {"query", "extensions"} & set(request.query_params):
+        query_string = request.scope.get("query_string", b"")
+        if len(query_string) > self.settings.max_query_string_bytes:
+            raise _RequestError(
+                414,
+                f"the query string is {len(query_string)} bytes, over the limit of "
+                f"{self.settings.max_query_string_bytes}; send long queries by POST",
+                "URI_TOO_LONG",
+            )
+        if method != "POST" and wants_ide and not {"query", "extensions"} & set(request.query_params):
             return HTMLResponse(get_graphql_ide_html("graphiql"))
         media = _media_type(accept)
         if media is None:
-            raise _RequestError(406, f"cannot answer with any of {accept!r}; accept {GRAPHQL_RESPONSE}")
+            raise _RequestError(
+                406,
+                f"cannot answer with any of {(accept or '')[:200]!r}; accept {GRAPHQL_RESPONSE}",
+                "NOT_ACCEPTABLE",
+            )
 
         params = await self._params(request)
         query, variables, operation_name, extensions = self._check(params)
         try:
-            query = self.persisted.resolve(query, extensions)
+            query, to_learn = self.persisted.resolve(query, extensions)
         except PersistedQueryError as error:
             return self._respond(
                 {"errors": [{"message": error.message, "extensions": {"code": error.code}}]},
@@ -135,71 +157,153 @@ class GraphQLEndpoint:
             )
 
         cache_key = None
-        if method == "GET":
-            if _operation_type(query, operation_name) == OperationType.MUTATION:
-                raise _RequestError(405, "mutations are not allowed over GET", {"allow": "POST"})
-            tag = await self.release_tag.current(request.state.pool)
-            raw = json.dumps([tag, query, variables, operation_name, media], sort_keys=True)
-            cache_key = hashlib.sha256(raw.encode()).hexdigest()
-            etag = f'"{cache_key[:32]}"'
-            if etag in _etags(request.headers.get("if-none-match")):
-                return Response(status_code=304, headers={"etag": etag, "cache-control": CACHE_CONTROL_GET})
+        tag = ""
+        if method != "POST":
+            if self._operation_type(query, operation_name) == OperationType.MUTATION:
+                raise _RequestError(
+                    405, "mutations are not allowed over GET", "METHOD_NOT_ALLOWED", {"allow": "POST"}
+                )
+            tag = await self.release_tag.current(request.state.pool, self.settings.pool_timeout_ms / 1000)
+            raw = orjson.dumps([tag, query, variables, operation_name, media], option=orjson.OPT_SORT_KEYS)
+            cache_key = hashlib.sha256(raw).hexdigest()
             cached = self._cache.get(cache_key)
             if cached is not None:
-                self._cache.move_to_end(cache_key)
-                status, body = cached
-                return self._raw(body, status, media, etag)
+                etag, body = cached
+                if etag in _etags(request.headers.get("if-none-match")):
+                    return Response(
+                        status_code=304, headers={"etag": etag, "cache-control": CACHE_CONTROL_GET}
+                    )
+                return self._raw(body, 200, media, etag)
 
-        context = new_context(request.state.pool, request.state.request_id, request.state.lookup_pool)
-        result = await self.schema.execute(
-            query, variable_values=variables, context_value=context, operation_name=operation_name
-        )
-        errors = [e.formatted for e in result.errors] if result.errors else None
-        request_error = (
-            bool(result.errors) and result.data is None and all(e.path is None for e in result.errors or [])
-        )
+        answer = await self._execute(request, query, variables, operation_name)
+        if answer is None:
+            return self._error(
+                f"the request did not finish within its deadline of {self.settings.request_timeout_ms} ms "
+                "and was stopped; ask for less, or try again",
+                "REQUEST_TIMEOUT",
+                504,
+                media,
+                request,
+            )
+        data, errors = answer
+        request_error = bool(errors) and data is None and all(e.path is None for e in errors)
+        if to_learn is not None and not request_error:
+            self.persisted.learn(to_learn, query)
+        formatted = [e.formatted for e in errors] or None
         if request_error and media == GRAPHQL_RESPONSE:
-            payload: dict[str, Any] = {"errors": errors}
+            payload: dict[str, Any] = {"errors": formatted}
             status = 400
         else:
-            payload = {"data": result.data}
-            if errors:
-                payload["errors"] = errors
+            payload = {"data": data}
+            if formatted:
+                payload["errors"] = formatted
             status = 200
         body = orjson.dumps(payload)
-        if cache_key is not None:
-            # Answers that depend only on the document, variables and release are cached;
-            # a masked internal error is not (it may be transient).
-            if not any(e.original_error is not None for e in result.errors or []):
-                self._cache[cache_key] = (status, body)
-                if len(self._cache) > RESPONSE_CACHE_SIZE:
-                    self._cache.popitem(last=False)
-            return self._raw(body, status, media, f'"{cache_key[:32]}"')
-        return self._raw(body, status, media, None)
+        if cache_key is None or errors:
+            # An answer with any error may be transient (an outage, a deadline): never kept,
+            # never public, never validated by an ETag.
+            return self._raw(body, status, media, None)
+        # Of the bytes sent and the release they come from: equal only for an equal answer.
+        etag = f'"{hashlib.sha256(tag.encode() + body).hexdigest()[:32]}"'
+        self._cache.put(cache_key, (etag, body), len(body) + len(cache_key))
+        if etag in _etags(request.headers.get("if-none-match")):
+            return Response(status_code=304, headers={"etag": etag, "cache-control": CACHE_CONTROL_GET})
+        return self._raw(body, status, media, etag)
+
+    def _operation_type(self, query: str, operation_name: str | None) -> OperationType | None:
+        try:
+            document = self.schema.documents.parse(query)
+        except GraphQLError:
+            return None  # the executor reports it
+        for definition in document.definitions:
+            if isinstance(definition, OperationDefinitionNode) and (
+                operation_name is None or (definition.name and definition.name.value == operation_name)
+            ):
+                return definition.operation
+        return None
+
+    async def _execute(
+        self, request: Request, query: str, variables: dict[str, Any] | None, operation_name: str | None
+    ) -> tuple[Any, list[GraphQLError]] | None:
+        """Runs the operation within the request's deadline; None when it ran out of time.
+
+        The operation runs as its own task and the answer does not wait for its cancellation to
+        finish: asyncpg cancels a running statement by a message to the server, and a frozen
+        server would otherwise hold the answer for as long as it is frozen."""
+        context = new_context(request.state.pool, _request_id(request), request.state.lookup_pool)
+        work = self.schema.execute(
+            query, variable_values=variables, context_value=context, operation_name=operation_name
+        )
+        try:
+            result = await within(work, self.settings.request_timeout_ms / 1000)
+        except TimeoutError:
+            logger.warning(
+                "request deadline passed",
+                extra={"request_id": _request_id(request), "deadline_ms": self.settings.request_timeout_ms},
+            )
+            return None
+        return result.data, list(result.errors or [])
 
     async def _params(self, request: Request) -> dict[str, Any]:
-        if request.method == "GET":
-            q = request.query_params
+        if request.method != "POST":
+            params: dict[str, str] = {}
+            for key, value in parse_qsl(
+                request.scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True
+            ):
+                params.setdefault(key, value)
             return {
-                "query": q.get("query"),
-                "variables": _json_param(q.get("variables"), "variables"),
-                "operationName": q.get("operationName") or None,
-                "extensions": _json_param(q.get("extensions"), "extensions"),
+                "query": params.get("query"),
+                "variables": _json(params["variables"], "`variables`") if params.get("variables") else None,
+                "operationName": params.get("operationName") or None,
+                "extensions": _json(params["extensions"], "`extensions`")
+                if params.get("extensions")
+                else None,
             }
         content_type = request.headers.get("content-type", "")
         media, *options = (p.strip().lower() for p in content_type.split(";"))
         if media != JSON:
-            raise _RequestError(415, f"POST bodies must be {JSON}, got {content_type or 'none'!r}")
+            raise _RequestError(
+                415,
+                f"POST bodies must be {JSON}, got {content_type[:100] or 'none'!r}",
+                "UNSUPPORTED_MEDIA_TYPE",
+            )
         for option in options:
             if option.startswith("charset=") and option[8:].strip('"') not in ("utf-8", "utf8"):
-                raise _RequestError(415, f"unsupported charset {option[8:]!r}; use utf-8")
-        try:
-            body = json.loads(await request.body())
-        except (ValueError, UnicodeDecodeError):
-            raise _RequestError(400, "the request body is not valid JSON") from None
+                raise _RequestError(
+                    415, f"unsupported charset {option[8:40]!r}; use utf-8", "UNSUPPORTED_MEDIA_TYPE"
+                )
+        body = _json(await self._body(request), "the request body")
         if not isinstance(body, dict):
-            raise _RequestError(400, "the request body must be a JSON object")
+            raise _RequestError(400, "the request body must be a JSON object", "BAD_REQUEST")
         return body
+
+    async def _body(self, request: Request) -> bytes:
+        """The body, read within the body timeout and refused as soon as it passes the limit."""
+        limit = self.settings.max_body_bytes
+        too_large = _RequestError(
+            413, f"the request body is over the limit of {limit} bytes", "PAYLOAD_TOO_LARGE"
+        )
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            raise too_large
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            async with asyncio.timeout(self.settings.body_timeout_s):
+                async for chunk in request.stream():
+                    size += len(chunk)
+                    if size > limit:
+                        raise too_large
+                    chunks.append(chunk)
+        except TimeoutError:
+            raise _RequestError(
+                408,
+                f"the request body did not arrive within {self.settings.body_timeout_s:g} s",
+                "REQUEST_TIMEOUT",
+            ) from None
+        except ClientDisconnect:
+            raise _RequestError(400, "the client went away before sending its body", "BAD_REQUEST") from None
+        return b"".join(chunks)
 
     @staticmethod
     def _check(
@@ -208,21 +312,20 @@ class GraphQLEndpoint:
         query, variables = params.get("query"), params.get("variables")
         operation_name, extensions = params.get("operationName"), params.get("extensions")
         if query is not None and not isinstance(query, str):
-            raise _RequestError(400, "`query` must be a string")
+            raise _RequestError(400, "`query` must be a string", "BAD_REQUEST")
         if variables is not None and not isinstance(variables, dict):
-            raise _RequestError(400, "`variables` must be an object")
+            raise _RequestError(400, "`variables` must be an object", "BAD_REQUEST")
         if operation_name is not None and not isinstance(operation_name, str):
-            raise _RequestError(400, "`operationName` must be a string")
+            raise _RequestError(400, "`operationName` must be a string", "BAD_REQUEST")
         if extensions is not None and not isinstance(extensions, dict):
-            raise _RequestError(400, "`extensions` must be an object")
+            raise _RequestError(400, "`extensions` must be an object", "BAD_REQUEST")
         if query is None and not (extensions and "persistedQuery" in extensions):
-            raise _RequestError(400, "no GraphQL query in the request (`query` is missing)")
+            raise _RequestError(400, "no GraphQL query in the request (`query` is missing)", "BAD_REQUEST")
         return query, variables, operation_name, extensions
 
     @staticmethod
     def _respond(payload: dict[str, Any], status: int, media: str) -> Response:
-        body = orjson.dumps(payload)
-        return GraphQLEndpoint._raw(body, status, media, None)
+        return GraphQLEndpoint._raw(orjson.dumps(payload), status, media, None)
 
     @staticmethod
     def _raw(body: bytes, status: int, media: str, etag: str | None) -> Response:
@@ -232,7 +335,11 @@ class GraphQLEndpoint:
         return Response(body, status_code=status, media_type=f"{media}; charset=utf-8", headers=headers)
 
 
+def _request_id(request: Request) -> str:
+    return str(request.scope.get("state", {}).get("request_id", "-"))
+
+
 def _etags(header: str | None) -> set[str]:
     if not header:
         return set()
-    return {t.strip().removeprefix("W/") for t in header.split(",")}
+    return {t.strip().removeprefix("W/") for t in header.split(",")[:50]}

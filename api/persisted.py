@@ -1,19 +1,19 @@
 """Persisted queries, compatible with Apollo's Automatic Persisted Queries (APQ).
 
 A client sends `extensions.persistedQuery.sha256Hash` alone; the server answers from its store,
-or with PersistedQueryNotFound so the client resends the hash with the query, which is then
-stored. In allow-list mode only documents from the configured manifest run at all.
+or with PersistedQueryNotFound so the client resends the hash with the query, which is stored
+once it has parsed and validated (`learn`): text the parser rejects is never kept. The store is
+bounded by entries and bytes. In allow-list mode only documents from the manifest run at all.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
-MAX_STORED = 10_000
+from schema.bounded import BoundedCache
 
 
 class PersistedQueryError(Exception):
@@ -25,13 +25,21 @@ class PersistedQueryError(Exception):
 
 
 class PersistedQueries:
-    def __init__(self, allow_list: dict[str, str] | None = None, only: bool = False) -> None:
+    def __init__(
+        self,
+        allow_list: dict[str, str] | None = None,
+        only: bool = False,
+        max_entries: int = 10_000,
+        max_bytes: int = 16 * 2**20,
+    ) -> None:
         self._allowed = dict(allow_list or {})
-        self._learned: OrderedDict[str, str] = OrderedDict()
+        self._learned: BoundedCache[str, str] = BoundedCache(max_entries, max_bytes)
         self.only = only
 
     @classmethod
-    def from_manifest(cls, path: Path | None, only: bool) -> PersistedQueries:
+    def from_manifest(
+        cls, path: Path | None, only: bool, max_entries: int = 10_000, max_bytes: int = 16 * 2**20
+    ) -> PersistedQueries:
         """A manifest is a JSON object of sha256 hash -> document."""
         manifest: dict[str, str] = {}
         if path is not None:
@@ -40,9 +48,11 @@ class PersistedQueries:
                 if hashlib.sha256(query.encode()).hexdigest() != digest:
                     raise ValueError(f"{path}: hash {digest} does not match its document")
                 manifest[digest] = query
-        return cls(manifest, only)
+        return cls(manifest, only, max_entries, max_bytes)
 
-    def resolve(self, query: str | None, extensions: dict[str, Any] | None) -> str:
+    def resolve(self, query: str | None, extensions: dict[str, Any] | None) -> tuple[str, str | None]:
+        """The document to run, and the hash to `learn` it under once it proved valid (None
+        when there is nothing to learn)."""
         persisted = (extensions or {}).get("persistedQuery")
         if persisted is None:
             if self.only:
@@ -52,7 +62,7 @@ class PersistedQueries:
                     400,
                 )
             assert query is not None
-            return query
+            return query, None
         if not isinstance(persisted, dict) or persisted.get("version") != 1:
             raise PersistedQueryError(
                 "unsupported persistedQuery version (use 1)", "PERSISTED_QUERY_INVALID", 400
@@ -69,14 +79,14 @@ class PersistedQueries:
                     raise PersistedQueryError("unknown persisted query", "PERSISTED_QUERY_NOT_ALLOWED", 400)
                 # Apollo clients look for this message and resend with the full query.
                 raise PersistedQueryError("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND", 200)
-            return known
+            return known, None
         if hashlib.sha256(query.encode()).hexdigest() != digest:
             raise PersistedQueryError(
                 "provided sha does not match query", "PERSISTED_QUERY_HASH_MISMATCH", 400
             )
         if self.only and digest not in self._allowed:
             raise PersistedQueryError("unknown persisted query", "PERSISTED_QUERY_NOT_ALLOWED", 400)
-        self._learned[digest] = query
-        if len(self._learned) > MAX_STORED:
-            self._learned.popitem(last=False)
-        return query
+        return query, (digest if digest not in self._allowed else None)
+
+    def learn(self, digest: str, query: str) -> None:
+        self._learned.put(digest, query, len(query))

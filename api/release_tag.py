@@ -1,12 +1,20 @@
-"""The content hash of the loaded release, cached briefly: the data changes only on a load."""
+"""The content hash of the loaded release, cached briefly: the data changes only on a load.
+
+When the database cannot be asked, the last hash read stands (a release cannot be loaded into a
+database that is gone); with none read yet, the failure reaches the caller.
+"""
 
 from __future__ import annotations
 
+import logging
 import time
 
 import asyncpg
 
+from api.background import within
 from db.release import latest_content_hash
+
+logger = logging.getLogger("detente.release")
 
 TTL_SECONDS = 5.0
 
@@ -16,9 +24,15 @@ class ReleaseTag:
         self._value = ""
         self._read_at = float("-inf")
 
-    async def current(self, pool: asyncpg.Pool) -> str:
+    async def current(self, pool: asyncpg.Pool, timeout_s: float) -> str:
         now = time.monotonic()
         if now - self._read_at > TTL_SECONDS:
-            self._value = await latest_content_hash(pool) or ""
+            try:
+                read: str | None = await within(latest_content_hash(pool), timeout_s)
+                self._value = read or ""
+            except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                if self._read_at == float("-inf"):
+                    raise
+                logger.warning("release tag unreadable; keeping the last one")
             self._read_at = now
         return self._value

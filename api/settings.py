@@ -8,6 +8,8 @@ from typing import Annotated
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from schema.limits import QueryLimits
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -30,9 +32,62 @@ class Settings(BaseSettings):
     persisted_queries_file: Path | None = None
     persisted_queries_only: bool = False
 
+    # Limits of the HTTP layer (the schema's own are in schema/limits.py). Each is listed in
+    # the README's Limits table; tests/api/test_limits_doc.py holds the table to these fields.
+    request_timeout_ms: int = Field(
+        default=10_000,
+        ge=100,
+        description="Deadline of one GraphQL request; its statements are cancelled after it.",
+    )
+    pool_timeout_ms: int = Field(
+        default=2_000, ge=100, description="Wait for a database connection (connect or from the pool)."
+    )
+    max_body_bytes: int = Field(default=1_048_576, ge=1024, description="Largest POST body; beyond it 413.")
+    max_query_string_bytes: int = Field(
+        default=8_192, ge=256, description="Longest GET query string; beyond it 414."
+    )
+    body_timeout_s: float = Field(
+        default=10.0, gt=0, description="Time a client has to send its whole body; then 408."
+    )
+    header_timeout_s: float = Field(
+        default=10.0, gt=0, description="Time a client has to send a request's headers; then 408 and closed."
+    )
+    max_header_bytes: int = Field(
+        default=65_536, ge=1024, description="Largest request line and headers; beyond it 431."
+    )
+    keepalive_timeout_s: int = Field(
+        default=5, ge=1, description="Idle keep-alive connections are closed after it."
+    )
+    max_connections: int = Field(
+        default=2_000,
+        ge=1,
+        description="Open connections per process; a connection beyond it gets 503 and is closed.",
+    )
+    max_requests_in_flight: int = Field(
+        default=200, ge=1, description="Requests being answered at once per process; beyond it 503."
+    )
+    response_cache_entries: int = Field(default=2_048, ge=0, description="GET answers kept per process.")
+    response_cache_bytes: int = Field(
+        default=64 * 2**20, ge=0, description="Bytes of GET answers kept per process."
+    )
+    persisted_queries_max: int = Field(
+        default=10_000, ge=0, description="Learned persisted queries kept (APQ)."
+    )
+    persisted_queries_bytes: int = Field(
+        default=16 * 2**20, ge=0, description="Bytes of learned persisted queries kept."
+    )
+
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):
             return [o.strip() for o in value.split(",") if o.strip()]
         return value
+
+    def query_limits(self) -> QueryLimits:
+        """The schema's limits, each from the environment variable of its name in capitals."""
+        return _QueryLimitsFromEnvironment()
+
+
+class _QueryLimitsFromEnvironment(BaseSettings, QueryLimits):
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore", frozen=True)

@@ -1,19 +1,28 @@
-"""Query cost: how many objects a query may return, known before any SQL runs.
+"""What a request asks for, measured before any SQL runs: its expanded size, depth and cost,
+and the size and shape of its inputs.
 
 Like GitHub's node limit, a connection's `first`/`last` (default 20) multiplies the cost of
 everything selected under it, so `events(first: 100) { actors(first: 100) { … } }` costs
-100 + 100 × 100.
+100 + 100 × 100; a list of ids (`nodes(ids:)`) multiplies by its length. Page sizes and id
+lists given as variables are read from the variables, or from the variable's default.
+
+Every measure is computed once per fragment (memoised), so a document whose spreads fan out
+(`fragment F0 { ...F1 ...F1 }`, twenty levels deep) costs time linear in its text, and its
+expanded size is refused before anything walks it whole.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
+    BooleanValueNode,
     DocumentNode,
+    EnumValueNode,
     FieldNode,
+    FloatValueNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
@@ -22,89 +31,31 @@ from graphql import (
     GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
+    ListValueNode,
+    NullValueNode,
+    ObjectValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
+    StringValueNode,
+    ValueNode,
     VariableNode,
     get_named_type,
-    specified_rules,
-    validate,
+    value_from_ast_untyped,
 )
-from strawberry.extensions import SchemaExtension
-from strawberry.types import ExecutionContext
 
+from schema.limits import QueryLimits
 from schema.paging import DEFAULT_PAGE_SIZE
+from schema.shown import shown
 
-MAX_COST = 100_000
-MAX_DEPTH = 10
-
-
-def _page_size(field: FieldNode, variables: dict[str, Any]) -> int:
-    for argument in field.arguments or ():
-        if argument.name.value in ("first", "last"):
-            value = argument.value
-            if isinstance(value, IntValueNode):
-                return max(int(value.value), 0)
-            if isinstance(value, VariableNode):
-                given = variables.get(value.name.value)
-                if isinstance(given, int):
-                    return max(given, 0)
-    return DEFAULT_PAGE_SIZE
+ParentTypes = tuple[GraphQLObjectType | GraphQLInterfaceType, ...]
+_SEARCH_ARGUMENTS = frozenset({"search", "query"})
 
 
-def _selections(
-    selection_set: SelectionSetNode | None,
-    fragments: dict[str, FragmentDefinitionNode],
-    seen: frozenset[str] = frozenset(),
-) -> Iterator[FieldNode]:
-    if selection_set is None:
-        return
-    for selection in selection_set.selections:
-        if isinstance(selection, FieldNode):
-            yield selection
-        elif isinstance(selection, InlineFragmentNode):
-            yield from _selections(selection.selection_set, fragments, seen)
-        elif isinstance(selection, FragmentSpreadNode):
-            name = selection.name.value
-            if name in fragments and name not in seen:  # cycles are a validation error
-                yield from _selections(fragments[name].selection_set, fragments, seen | {name})
+class LimitError(GraphQLError):
+    """A request refused by a limit: the message names the limit and the value found."""
 
-
-def _cost(
-    schema: GraphQLSchema,
-    parent_types: list[GraphQLObjectType | GraphQLInterfaceType],
-    selection_set: SelectionSetNode | None,
-    fragments: dict[str, FragmentDefinitionNode],
-    variables: dict[str, Any],
-    multiplier: int,
-) -> int:
-    total = 0
-    for field in _selections(selection_set, fragments):
-        definition = next(
-            (t.fields[field.name.value] for t in parent_types if field.name.value in t.fields), None
-        )
-        if definition is None or field.selection_set is None:
-            continue
-        size = multiplier
-        if "first" in definition.args:
-            size = multiplier * _page_size(field, variables)
-            total += size
-        child = get_named_type(definition.type)
-        children: list[GraphQLObjectType | GraphQLInterfaceType] = []
-        if isinstance(child, GraphQLObjectType | GraphQLInterfaceType):
-            children = [child]
-            if isinstance(child, GraphQLInterfaceType):
-                children += list(schema.get_possible_types(child))
-        total += _cost(schema, children, field.selection_set, fragments, variables, size)
-    return total
-
-
-def _depth(selection_set: SelectionSetNode | None, fragments: dict[str, FragmentDefinitionNode]) -> int:
-    deepest = 0
-    for field in _selections(selection_set, fragments):
-        if field.name.value.startswith("__"):
-            continue  # introspection is cheap and GraphiQL's own query is deep
-        deepest = max(deepest, 1 + _depth(field.selection_set, fragments))
-    return deepest
+    def __init__(self, message: str, code: str, **details: Any) -> None:
+        super().__init__(message, extensions={"code": code, **details})
 
 
 def _operation(
@@ -117,70 +68,249 @@ def _operation(
     return (operations[0] if operations else None), fragments
 
 
-def query_depth(document: DocumentNode, operation_name: str | None = None) -> int:
-    operation, fragments = _operation(document, operation_name)
-    return _depth(operation.selection_set, fragments) if operation else 0
+@dataclass
+class _Analysis:
+    """Measures of one operation; each fragment is measured once per parent type."""
+
+    schema: GraphQLSchema
+    fragments: dict[str, FragmentDefinitionNode]
+    variables: Mapping[str, Any]
+
+    def __post_init__(self) -> None:
+        self._fields: dict[str, int] = {}
+        self._depths: dict[str, int] = {}
+        self._costs: dict[tuple[str, tuple[str, ...]], int] = {}
+
+    def _fragment(self, spread: FragmentSpreadNode) -> FragmentDefinitionNode | None:
+        return self.fragments.get(spread.name.value)
+
+    # Expanded size: fields once every spread is replaced by its fragment.
+    def expanded_fields(self, selection_set: SelectionSetNode | None) -> int:
+        total = 0
+        for selection in selection_set.selections if selection_set else ():
+            if isinstance(selection, FieldNode):
+                total += 1 + self.expanded_fields(selection.selection_set)
+            elif isinstance(selection, InlineFragmentNode):
+                total += self.expanded_fields(selection.selection_set)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                if name not in self._fields:
+                    self._fields[name] = 0  # a cycle (refused by validation) counts nothing
+                    fragment = self._fragment(selection)
+                    self._fields[name] = self.expanded_fields(fragment.selection_set if fragment else None)
+                total += self._fields[name]
+        return total
+
+    def depth(self, selection_set: SelectionSetNode | None) -> int:
+        deepest = 0
+        for selection in selection_set.selections if selection_set else ():
+            if isinstance(selection, FieldNode):
+                if not selection.name.value.startswith("__"):  # introspection is cheap, and deep
+                    deepest = max(deepest, 1 + self.depth(selection.selection_set))
+            elif isinstance(selection, InlineFragmentNode):
+                deepest = max(deepest, self.depth(selection.selection_set))
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                if name not in self._depths:
+                    self._depths[name] = 0
+                    fragment = self._fragment(selection)
+                    self._depths[name] = self.depth(fragment.selection_set if fragment else None)
+                deepest = max(deepest, self._depths[name])
+        return deepest
+
+    def _value(self, node: ValueNode) -> Any:
+        return value_from_ast_untyped(node, dict(self.variables))
+
+    def _multiplier(self, field: FieldNode, has_page: bool) -> int | None:
+        """How many objects one such field returns at most: its page size, or its id list's
+        length; None for a field that returns one object."""
+        for argument in field.arguments or ():
+            name = argument.name.value
+            if has_page and name in ("first", "last"):
+                value = self._value(argument.value)
+                return max(value, 0) if isinstance(value, int) else DEFAULT_PAGE_SIZE
+            if name == "ids":
+                value = self._value(argument.value)
+                return len(value) if isinstance(value, list) else 1
+        return DEFAULT_PAGE_SIZE if has_page else None
+
+    def cost(self, parents: ParentTypes, selection_set: SelectionSetNode | None) -> int:
+        """Cost of a selection set under one parent object (it scales linearly with the number
+        of parents, which the caller multiplies in)."""
+        total = 0
+        for selection in selection_set.selections if selection_set else ():
+            if isinstance(selection, FieldNode):
+                total += self._field_cost(parents, selection)
+            elif isinstance(selection, InlineFragmentNode):
+                total += self.cost(parents, selection.selection_set)
+            elif isinstance(selection, FragmentSpreadNode):
+                key = (selection.name.value, tuple(t.name for t in parents))
+                if key not in self._costs:
+                    self._costs[key] = 0
+                    fragment = self._fragment(selection)
+                    self._costs[key] = self.cost(parents, fragment.selection_set if fragment else None)
+                total += self._costs[key]
+        return total
+
+    def _field_cost(self, parents: ParentTypes, field: FieldNode) -> int:
+        definition = next((t.fields[field.name.value] for t in parents if field.name.value in t.fields), None)
+        if definition is None or field.selection_set is None:
+            return 0
+        child = get_named_type(definition.type)
+        children: ParentTypes = ()
+        if isinstance(child, GraphQLObjectType | GraphQLInterfaceType):
+            children = (child,)
+            if isinstance(child, GraphQLInterfaceType):
+                children += tuple(self.schema.get_possible_types(child))
+        size = self._multiplier(field, "first" in definition.args)
+        under = self.cost(children, field.selection_set)
+        return under if size is None else size + size * under
 
 
-def query_cost(
+def _selections(selection_set: SelectionSetNode | None) -> Iterator[FieldNode]:
+    """Every field node written in a selection set (fragments are walked where defined)."""
+    for selection in selection_set.selections if selection_set else ():
+        if isinstance(selection, FieldNode):
+            yield selection
+            yield from _selections(selection.selection_set)
+        elif isinstance(selection, InlineFragmentNode):
+            yield from _selections(selection.selection_set)
+
+
+def _check_value(value: Any, where: str, limits: QueryLimits, search: bool, depth: int = 0) -> None:
+    """Refuses an input too deep, a list too long, a string too long or one holding a character
+    Postgres cannot store (NUL) or that is not text (a lone surrogate)."""
+    if depth > limits.max_input_depth:
+        raise LimitError(
+            f"{where} is nested more than {limits.max_input_depth} levels deep",
+            "INPUT_TOO_DEEP",
+            limit=limits.max_input_depth,
+        )
+    if isinstance(value, list):
+        if len(value) > limits.max_list_items:
+            raise LimitError(
+                f"{where} has {len(value)} items; a list input may hold at most {limits.max_list_items}",
+                "LIST_TOO_LONG",
+                limit=limits.max_list_items,
+                items=len(value),
+            )
+        for index, item in enumerate(value):
+            _check_value(item, f"{where}[{index}]", limits, search, depth + 1)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_value(
+                item, f"{where}.{shown(str(key), 40)}", limits, search or key in _SEARCH_ARGUMENTS, depth + 1
+            )
+    elif isinstance(value, str):
+        _check_string(value, where, limits, search)
+
+
+def _check_string(value: str, where: str, limits: QueryLimits, search: bool) -> None:
+    cap = limits.max_search_chars if search else limits.max_string_chars
+    if len(value) > cap:
+        kind = "a search string" if search else "a string input"
+        raise LimitError(
+            f"{where} is {len(value)} characters long; {kind} may have at most {cap}",
+            "STRING_TOO_LONG",
+            limit=cap,
+            length=len(value),
+        )
+    if "\x00" in value:
+        raise LimitError(
+            f"{where} contains a NUL character (U+0000), which no field accepts", "BAD_USER_INPUT"
+        )
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise LimitError(
+            f"{where} contains a lone surrogate: it is not valid Unicode text", "BAD_USER_INPUT"
+        ) from None
+
+
+def _literal(node: ValueNode) -> Any:
+    """A literal as the checks see it: lists and objects kept, variables left out (they are
+    checked as variables)."""
+    if isinstance(node, ListValueNode):
+        return [_literal(v) for v in node.values]
+    if isinstance(node, ObjectValueNode):
+        return {f.name.value: _literal(f.value) for f in node.fields}
+    if isinstance(node, StringValueNode):
+        return node.value
+    if isinstance(node, IntValueNode | FloatValueNode | BooleanValueNode | EnumValueNode | NullValueNode):
+        return None
+    return None  # a variable
+
+
+def check_inputs(
+    document: DocumentNode,
+    variables: Mapping[str, Any] | None,
+    limits: QueryLimits,
+) -> None:
+    """Raises a LimitError for the first input, inline or in a variable, that breaks a limit."""
+    for name, value in (variables or {}).items():
+        _check_value(value, f"variable ${shown(str(name), 40)}", limits, name in _SEARCH_ARGUMENTS)
+    for definition in document.definitions:
+        if not isinstance(definition, OperationDefinitionNode | FragmentDefinitionNode):
+            continue
+        for variable in getattr(definition, "variable_definitions", None) or ():
+            if variable.default_value is not None:
+                where = f"the default of ${variable.variable.name.value}"
+                _check_value(_literal(variable.default_value), where, limits, False)
+        for field in _selections(definition.selection_set):
+            for argument in field.arguments or ():
+                if isinstance(argument.value, VariableNode):
+                    continue
+                where = f"argument `{argument.name.value}` of `{field.name.value}`"
+                search = argument.name.value in _SEARCH_ARGUMENTS
+                _check_value(_literal(argument.value), where, limits, search)
+
+
+def _with_defaults(operation: OperationDefinitionNode, variables: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The variables as the operation will see them: given values, else their defaults."""
+    given = dict(variables or {})
+    for variable in operation.variable_definitions or ():
+        name = variable.variable.name.value
+        if name not in given and variable.default_value is not None:
+            given[name] = value_from_ast_untyped(variable.default_value)
+    return given
+
+
+def check_operation(
     schema: GraphQLSchema,
     document: DocumentNode,
-    variables: dict[str, Any] | None = None,
-    operation_name: str | None = None,
-) -> int:
+    variables: Mapping[str, Any] | None,
+    operation_name: str | None,
+    limits: QueryLimits,
+) -> None:
+    """Raises a LimitError when the operation, expanded, is too large, too deep or too costly."""
     operation, fragments = _operation(document, operation_name)
     if operation is None or schema.query_type is None:
-        return 0
-    return _cost(schema, [schema.query_type], operation.selection_set, fragments, variables or {}, 1)
-
-
-# Validation depends only on the document text (not on variables), so its result is cached; on
-# small queries it was most of a request's CPU time.
-_VALIDATED: OrderedDict[str, list[GraphQLError]] = OrderedDict()
-VALIDATION_CACHE_SIZE = 1024
-
-
-def _validate(context: ExecutionContext, document: DocumentNode) -> list[GraphQLError]:
-    key = context.query
-    if key is not None and key in _VALIDATED:
-        _VALIDATED.move_to_end(key)
-        return _VALIDATED[key]
-    rules = list(dict.fromkeys([*specified_rules, *context.validation_rules]))
-    errors = validate(context.schema._schema, document, rules)
-    if key is not None:
-        _VALIDATED[key] = errors
-        if len(_VALIDATED) > VALIDATION_CACHE_SIZE:
-            _VALIDATED.popitem(last=False)
-    return errors
-
-
-class CostLimiter(SchemaExtension):
-    """Validates the document (cached), then refuses it when it is deeper than MAX_DEPTH or
-    costs more than MAX_COST, naming the limit and the value found."""
-
-    def on_validate(self) -> Iterator[None]:
-        context = self.execution_context
-        document = context.graphql_document
-        if document is not None and context.pre_execution_errors is None:
-            errors = _validate(context, document)
-            depth = query_depth(document, context.operation_name) if not errors else 0
-            if depth > MAX_DEPTH:
-                errors = [
-                    GraphQLError(
-                        f"query depth {depth} exceeds the limit of {MAX_DEPTH}",
-                        extensions={"code": "QUERY_TOO_DEEP", "depth": depth, "limit": MAX_DEPTH},
-                    )
-                ]
-            if not errors:
-                cost = query_cost(context.schema._schema, document, context.variables, context.operation_name)
-                if cost > MAX_COST:
-                    errors = [
-                        GraphQLError(
-                            f"query cost {cost} exceeds the limit of {MAX_COST}: each connection's "
-                            f"`first`/`last` (default {DEFAULT_PAGE_SIZE}) multiplies the cost of "
-                            "what is selected under it; ask for smaller pages",
-                            extensions={"code": "QUERY_TOO_COSTLY", "cost": cost, "limit": MAX_COST},
-                        )
-                    ]
-            context.pre_execution_errors = errors
-        yield
+        return
+    analysis = _Analysis(schema, fragments, _with_defaults(operation, variables))
+    fields = analysis.expanded_fields(operation.selection_set)
+    if fields > limits.max_expanded_fields:
+        raise LimitError(
+            f"the query selects {fields} fields once its fragments are expanded, over the limit of "
+            f"{limits.max_expanded_fields}",
+            "QUERY_TOO_LARGE",
+            fields=fields,
+            limit=limits.max_expanded_fields,
+        )
+    depth = analysis.depth(operation.selection_set)
+    if depth > limits.max_depth:
+        raise LimitError(
+            f"query depth {depth} exceeds the limit of {limits.max_depth}",
+            "QUERY_TOO_DEEP",
+            depth=depth,
+            limit=limits.max_depth,
+        )
+    cost = analysis.cost((schema.query_type,), operation.selection_set)
+    if cost > limits.max_cost:
+        raise LimitError(
+            f"query cost {cost} exceeds the limit of {limits.max_cost}: each connection's "
+            f"`first`/`last` (default {DEFAULT_PAGE_SIZE}) and each list of ids multiplies the cost "
+            "of what is selected under it; ask for smaller pages",
+            "QUERY_TOO_COSTLY",
+            cost=cost,
+            limit=limits.max_cost,
+        )

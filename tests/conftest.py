@@ -20,6 +20,7 @@ import uvicorn
 
 from api.app import create_app
 from api.database import database_name, database_server, with_database
+from api.server import server_config
 from api.settings import Settings
 from db.migrate import migrate
 from db.seed import load_seeds
@@ -144,7 +145,7 @@ async def running_service(settings: Settings, database_url: str) -> AsyncIterato
     """The real app under uvicorn on a free loopback port, and a client for it."""
     queries = QueryLog()
     app = create_app(settings, database_url, pool_init=queries.attach)
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_config=None, lifespan="on")
+    config = server_config(app, settings, "127.0.0.1", 0, lifespan="on")
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
     while not server.started:

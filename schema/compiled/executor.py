@@ -12,7 +12,6 @@ internal error), not run again for as long.
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -23,13 +22,13 @@ from graphql import GraphQLError, GraphQLObjectType, GraphQLSchema, OperationDef
 from graphql.execution.collect_fields import DeferUsage, GroupedFieldSet
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from schema.bounded import BoundedCache
 from schema.compiled.plan import OperationPlan, compile_operation
 from schema.compiled.run import Runner
 from schema.context import Context
+from schema.limits import AST_BYTES_PER_CHAR, DEFAULT_LIMITS
 
 logger = logging.getLogger("detente.compiled")
-
-PLAN_CACHE_SIZE = 1024
 
 
 @dataclass
@@ -45,25 +44,24 @@ STATS = PlanStats()
 
 
 class _Plans:
-    """Plans by operation. strawberry's parser cache hands back the same document object for the
-    same query text, so the operation node identifies the query; the node is kept with its plan
-    so that its id cannot be reused while the entry lives."""
+    """Plans by operation. The parser cache hands back the same document object for the same
+    query text, so the operation node identifies the query; the node is kept with its plan so
+    that its id cannot be reused while the entry lives (and weighs as its document does)."""
 
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.entries: OrderedDict[int, tuple[OperationDefinitionNode, OperationPlan | None]] = OrderedDict()
+    def __init__(self) -> None:
+        self.entries: BoundedCache[int, tuple[OperationDefinitionNode, OperationPlan | None]] = BoundedCache(
+            DEFAULT_LIMITS.document_cache_entries, DEFAULT_LIMITS.document_cache_bytes
+        )
 
     def get(self, operation: OperationDefinitionNode) -> tuple[bool, OperationPlan | None]:
         entry = self.entries.get(id(operation))
         if entry is None or entry[0] is not operation:
             return False, None
-        self.entries.move_to_end(id(operation))
         return True, entry[1]
 
     def put(self, operation: OperationDefinitionNode, plan: OperationPlan | None) -> None:
-        self.entries[id(operation)] = (operation, plan)
-        if len(self.entries) > self.size:
-            self.entries.popitem(last=False)
+        text = len(operation.loc.source.body) if operation.loc else 1_000
+        self.entries.put(id(operation), (operation, plan), text * AST_BYTES_PER_CHAR)
 
 
 # Plans belong to the schema they were compiled against (tests build several).
@@ -73,7 +71,7 @@ _PLANS: WeakKeyDictionary[GraphQLSchema, _Plans] = WeakKeyDictionary()
 def _plans(schema: GraphQLSchema) -> _Plans:
     plans = _PLANS.get(schema)
     if plans is None:
-        plans = _PLANS[schema] = _Plans(PLAN_CACHE_SIZE)
+        plans = _PLANS[schema] = _Plans()
     return plans
 
 

@@ -1,0 +1,38 @@
+"""Waiting on work without being held by it: bounded waits whose abandoned work finishes on
+its own, in the background, instead of in front of a client."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+# Tasks given up on but not yet finished; held so that they are not collected mid-flight.
+_DETACHED: set[asyncio.Future[Any]] = set()
+
+
+def detach(task: asyncio.Future[Any]) -> None:
+    """Lets a cancelled task finish its cleanup in the background (asyncpg, for one, sends a
+    cancel request to the server, which a frozen server never answers)."""
+    _DETACHED.add(task)
+    task.add_done_callback(_forget)
+
+
+def _forget(task: asyncio.Future[Any]) -> None:
+    _DETACHED.discard(task)
+    if not task.cancelled():
+        task.exception()  # retrieved, so asyncio does not log it as never retrieved
+
+
+async def within(work: Coroutine[Any, Any, T], seconds: float) -> T:
+    """The result of `work`, or TimeoutError after `seconds` — at once, whatever the cancelled
+    work is still waiting for."""
+    task = asyncio.ensure_future(work)
+    done, _ = await asyncio.wait({task}, timeout=seconds)
+    if not done:
+        task.cancel()
+        detach(task)
+        raise TimeoutError
+    return task.result()

@@ -1,0 +1,132 @@
+"""uvicorn as the service runs it: no `server` header, idle connections closed, and an HTTP
+protocol that holds slow and flooding clients to their limits.
+
+uvicorn bounds neither the time a client takes to send its headers nor their size (httptools
+keeps appending the request line), and its `limit_concurrency` answers in plain text; the
+protocol below adds the three guards at the connection, where a slow client costs nothing but
+a timer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import orjson
+import uvicorn
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from api.settings import Settings
+
+_REASONS = {408: b"Request Timeout", 431: b"Request Header Fields Too Large", 503: b"Service Unavailable"}
+
+
+def _canned(status: int, code: str, message: str) -> bytes:
+    body = orjson.dumps({"errors": [{"message": message, "extensions": {"code": code}}]})
+    return b"".join(
+        [
+            b"HTTP/1.1 %d %s\r\n" % (status, _REASONS[status]),
+            b"content-type: application/json; charset=utf-8\r\n",
+            b"content-length: %d\r\n" % len(body),
+            b"x-content-type-options: nosniff\r\n",
+            b"connection: close\r\n\r\n",
+            body,
+        ]
+    )
+
+
+class GuardedProtocol(HttpToolsProtocol):
+    """httptools' protocol with a header deadline, a header size limit and a connection cap."""
+
+    header_timeout_s = 10.0
+    max_header_bytes = 65_536
+    max_connections = 2_000
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._header_bytes = 0
+        self._awaiting_headers = True
+        self._header_timer: asyncio.TimerHandle | None = None
+        if len(self.connections) > self.max_connections:
+            self._refuse(503, "SERVICE_OVERLOADED", "Too many open connections; try again shortly.")
+            return
+        self._arm_header_timer()
+
+    def _arm_header_timer(self) -> None:
+        if self._header_timer is None:
+            self._header_timer = self.loop.call_later(self.header_timeout_s, self._headers_too_slow)
+
+    def _disarm_header_timer(self) -> None:
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+            self._header_timer = None
+
+    def _refuse(self, status: int, code: str, message: str) -> None:
+        self._disarm_header_timer()
+        if not self.transport.is_closing():
+            self.transport.write(_canned(status, code, message))
+            self.transport.close()
+
+    def _headers_too_slow(self) -> None:
+        self._header_timer = None
+        if self._awaiting_headers:
+            self._refuse(
+                408,
+                "REQUEST_TIMEOUT",
+                f"The request headers did not arrive within {self.header_timeout_s:g} s.",
+            )
+
+    def data_received(self, data: bytes) -> None:
+        # Counted across reads while the headers are incomplete; a read that completes them
+        # (and carries the start of a body) clears the count.
+        if self._awaiting_headers:
+            self._header_bytes += len(data)
+        super().data_received(data)
+        if self._awaiting_headers and self._header_bytes > self.max_header_bytes:
+            self._refuse(
+                431,
+                "HEADERS_TOO_LARGE",
+                f"The request line and headers exceed {self.max_header_bytes} bytes.",
+            )
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._awaiting_headers = True
+        self._arm_header_timer()
+
+    def on_headers_complete(self) -> None:
+        self._awaiting_headers = False
+        self._header_bytes = 0
+        self._disarm_header_timer()
+        super().on_headers_complete()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm_header_timer()
+        super().connection_lost(exc)
+
+
+def guarded_protocol(settings: Settings) -> type[GuardedProtocol]:
+    """The protocol class with this service's limits."""
+    return type(
+        "Protocol",
+        (GuardedProtocol,),
+        {
+            "header_timeout_s": settings.header_timeout_s,
+            "max_header_bytes": settings.max_header_bytes,
+            "max_connections": settings.max_connections,
+        },
+    )
+
+
+def server_config(app: Any, settings: Settings, host: str, port: int, **options: Any) -> uvicorn.Config:
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        server_header=False,
+        timeout_keep_alive=settings.keepalive_timeout_s,
+        http=guarded_protocol(settings),
+        **options,
+    )

@@ -1,0 +1,91 @@
+"""The checks every document passes before it runs: its length, parsing (cached), validation
+(cached), the size and shape of its inputs, and its expanded size, depth and cost.
+
+Both caches are bounded by entries and bytes and keyed by the document's text; an answer to a
+document that failed is never kept, so unparsable or invalid text cannot fill them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from graphql import DocumentNode, GraphQLError, GraphQLSchema, parse, specified_rules, validate
+from strawberry.extensions import SchemaExtension
+
+from schema.bounded import BoundedCache
+from schema.cost import LimitError, check_inputs, check_operation
+from schema.limits import AST_BYTES_PER_CHAR, QueryLimits
+
+
+class Documents:
+    """Parsed and validated documents of one schema, by text."""
+
+    def __init__(self, limits: QueryLimits) -> None:
+        self.limits = limits
+        self.parsed: BoundedCache[str, DocumentNode] = BoundedCache(
+            limits.document_cache_entries, limits.document_cache_bytes
+        )
+        self.valid: BoundedCache[str, bool] = BoundedCache(
+            limits.document_cache_entries, limits.document_cache_bytes
+        )
+
+    def check_length(self, query: str) -> None:
+        size = len(query.encode("utf-8", "surrogatepass"))
+        if size > self.limits.max_document_bytes:
+            raise LimitError(
+                f"the document is {size} bytes long, over the limit of {self.limits.max_document_bytes}",
+                "QUERY_TOO_LARGE",
+                bytes=size,
+                limit=self.limits.max_document_bytes,
+            )
+
+    def parse(self, query: str) -> DocumentNode:
+        """The document for `query`; raises a GraphQLError (syntax, length, tokens)."""
+        document = self.parsed.get(query)
+        if document is None:
+            self.check_length(query)
+            document = parse(query, max_tokens=self.limits.max_tokens)
+            self.parsed.put(query, document, len(query) * AST_BYTES_PER_CHAR)
+        return document
+
+    def validate(
+        self, schema: GraphQLSchema, query: str, document: DocumentNode, rules: list[type]
+    ) -> list[GraphQLError]:
+        if self.valid.get(query):
+            return []
+        errors = validate(schema, document, list(dict.fromkeys([*specified_rules, *rules])))
+        if not errors:
+            self.valid.put(query, True, 2 * len(query))
+        return errors
+
+
+class RequestGuard(SchemaExtension):
+    """Parses and validates through the caches, then applies the input, size, depth and cost
+    limits; a refusal names the limit and the value found, with a stable code."""
+
+    def __init__(self, documents: Documents) -> None:
+        super().__init__()
+        self.documents = documents
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.query is not None and context.graphql_document is None:
+            context.graphql_document = self.documents.parse(context.query)
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        if document is not None and context.pre_execution_errors is None and context.query is not None:
+            schema = context.schema._schema
+            errors = self.documents.validate(schema, context.query, document, list(context.validation_rules))
+            if not errors:
+                try:
+                    check_inputs(document, context.variables, self.documents.limits)
+                    check_operation(
+                        schema, document, context.variables, context.operation_name, self.documents.limits
+                    )
+                except LimitError as error:
+                    errors = [error]
+            context.pre_execution_errors = errors
+        yield
