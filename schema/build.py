@@ -7,7 +7,6 @@ from pathlib import Path
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaxAliasesLimiter
 from strawberry.types import ExecutionContext
 
 from schema.actors import Actor
@@ -54,7 +53,6 @@ def build_schema(limits: QueryLimits = DEFAULT_LIMITS, *, compiled: bool = True)
         query=Query,
         types=[Event, Policy, Actor, Metric, Source, Topic, Observation],
         extensions=[
-            lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
             lambda: RequestGuard(documents),
             CodedErrors,
         ],

@@ -78,6 +78,7 @@ class _Analysis:
 
     def __post_init__(self) -> None:
         self._fields: dict[str, int] = {}
+        self._aliases: dict[str, int] = {}
         self._depths: dict[str, int] = {}
         self._costs: dict[tuple[str, tuple[str, ...]], int] = {}
 
@@ -99,6 +100,23 @@ class _Analysis:
                     fragment = self._fragment(selection)
                     self._fields[name] = self.expanded_fields(fragment.selection_set if fragment else None)
                 total += self._fields[name]
+        return total
+
+    def aliases(self, selection_set: SelectionSetNode | None) -> int:
+        """Aliased fields once every spread is expanded."""
+        total = 0
+        for selection in selection_set.selections if selection_set else ():
+            if isinstance(selection, FieldNode):
+                total += (selection.alias is not None) + self.aliases(selection.selection_set)
+            elif isinstance(selection, InlineFragmentNode):
+                total += self.aliases(selection.selection_set)
+            elif isinstance(selection, FragmentSpreadNode):
+                name = selection.name.value
+                if name not in self._aliases:
+                    self._aliases[name] = 0
+                    fragment = self._fragment(selection)
+                    self._aliases[name] = self.aliases(fragment.selection_set if fragment else None)
+                total += self._aliases[name]
         return total
 
     def depth(self, selection_set: SelectionSetNode | None) -> int:
@@ -282,7 +300,8 @@ def check_operation(
     operation_name: str | None,
     limits: QueryLimits,
 ) -> None:
-    """Raises a LimitError when the operation, expanded, is too large, too deep or too costly."""
+    """Raises a LimitError when the operation, expanded, is too large, has too many aliases, or
+    is too deep or too costly."""
     operation, fragments = _operation(document, operation_name)
     if operation is None or schema.query_type is None:
         return
@@ -295,6 +314,14 @@ def check_operation(
             "QUERY_TOO_LARGE",
             fields=fields,
             limit=limits.max_expanded_fields,
+        )
+    aliases = analysis.aliases(operation.selection_set)
+    if aliases > limits.max_aliases:
+        raise LimitError(
+            f"{aliases} aliases found. Allowed: {limits.max_aliases}",
+            "QUERY_TOO_MANY_ALIASES",
+            aliases=aliases,
+            limit=limits.max_aliases,
         )
     depth = analysis.depth(operation.selection_set)
     if depth > limits.max_depth:

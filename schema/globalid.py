@@ -6,6 +6,7 @@ import base64
 import binascii
 
 from schema.errors import BadRequest
+from schema.shown import shown
 
 NODE_TYPES = ("Event", "Policy", "Actor", "Metric", "Source", "Topic", "Observation")
 
@@ -20,8 +21,8 @@ def from_global_id(global_id: str) -> tuple[str, str]:
         padded = global_id + "=" * (-len(global_id) % 4)
         decoded = base64.urlsafe_b64decode(padded.encode("ascii")).decode("utf-8")
     except (binascii.Error, UnicodeError, ValueError):
-        raise BadRequest(f"{global_id!r} is not a valid global ID") from None
+        raise BadRequest(f"{shown(global_id)!r} is not a valid global ID") from None
     type_name, sep, key = decoded.partition(":")
     if not sep or type_name not in NODE_TYPES or not key:
-        raise BadRequest(f"{global_id!r} is not a valid global ID")
+        raise BadRequest(f"{shown(global_id)!r} is not a valid global ID")
     return type_name, key

@@ -44,7 +44,12 @@ class Documents:
         document = self.parsed.get(query)
         if document is None:
             self.check_length(query)
-            document = parse(query, max_tokens=self.limits.max_tokens)
+            try:
+                document = parse(query, max_tokens=self.limits.max_tokens)
+            except GraphQLError as error:
+                # Raised from the parse hook, the error misses the coding step: code it here.
+                error.extensions = {"code": "GRAPHQL_PARSE_FAILED", **(error.extensions or {})}
+                raise
             self.parsed.put(query, document, len(query) * AST_BYTES_PER_CHAR)
         return document
 

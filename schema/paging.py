@@ -14,6 +14,7 @@ import strawberry
 from db.paging import Ordering, Page, Row, Window
 from schema.enums import Role
 from schema.errors import BadRequest
+from schema.shown import shown
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -43,7 +44,7 @@ def encode_cursor(ordering: Ordering, values: tuple[Any, ...]) -> str:
 
 def decode_cursor(ordering: Ordering, cursor: str) -> tuple[Any, ...]:
     problem = BadRequest(
-        f"cursor {cursor!r} is not valid for this list and ordering ({ordering.name}); "
+        f"cursor {shown(cursor)!r} is not valid for this list and ordering ({ordering.name}); "
         "use a cursor returned by the same field with the same orderBy"
     )
     try:

