@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test lint typecheck check schema bench clean
+.PHONY: serve test lint typecheck check schema bench chaos clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ bench: $(STAMP)
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	cd bench/node && npm install --silent --no-audit --no-fund
 	$(BIN)/python -m bench.run
+
+# Fault injection (bench/CHAOS.md) and a longer fuzzing run; `make test` runs short versions.
+chaos: $(STAMP)
+	$(BIN)/python -m bench.chaos
+	FUZZ_EXAMPLES=50 $(BIN)/python -m pytest -q tests/api/test_fuzz.py
 
 schema: $(STAMP)
 	$(BIN)/detente schema export

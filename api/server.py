@@ -18,7 +18,12 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from api.settings import Settings
 
-_REASONS = {408: b"Request Timeout", 431: b"Request Header Fields Too Large", 503: b"Service Unavailable"}
+_REASONS = {
+    400: b"Bad Request",
+    408: b"Request Timeout",
+    431: b"Request Header Fields Too Large",
+    503: b"Service Unavailable",
+}
 
 
 def _canned(status: int, code: str, message: str) -> bytes:
@@ -66,6 +71,10 @@ class GuardedProtocol(HttpToolsProtocol):
         if not self.transport.is_closing():
             self.transport.write(_canned(status, code, message))
             self.transport.close()
+
+    def send_400_response(self, msg: str) -> None:
+        """An unparsable request gets JSON like every other answer (uvicorn's is plain text)."""
+        self._refuse(400, "BAD_REQUEST", msg)
 
     def _headers_too_slow(self) -> None:
         self._header_timer = None

@@ -28,7 +28,9 @@ class Settings(BaseSettings):
     log_level: str = "info"
     pool_min_size: int = Field(default=2, ge=1)
     pool_max_size: int = Field(default=10, ge=1)
-    statement_timeout_ms: int = Field(default=5000, ge=100)
+    statement_timeout_ms: int = Field(
+        default=5000, ge=100, description="Postgres `statement_timeout` of every API query."
+    )
     persisted_queries_file: Path | None = None
     persisted_queries_only: bool = False
 
@@ -91,3 +93,34 @@ class Settings(BaseSettings):
 
 class _QueryLimitsFromEnvironment(BaseSettings, QueryLimits):
     model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore", frozen=True)
+
+
+# Settings that bound what a client can make the service do; with the schema's QueryLimits
+# they make the README's Limits table (`limits_table`, tested against the README).
+HTTP_LIMITS = (
+    "request_timeout_ms",
+    "statement_timeout_ms",
+    "pool_timeout_ms",
+    "max_body_bytes",
+    "max_query_string_bytes",
+    "body_timeout_s",
+    "header_timeout_s",
+    "max_header_bytes",
+    "keepalive_timeout_s",
+    "max_connections",
+    "max_requests_in_flight",
+    "response_cache_entries",
+    "response_cache_bytes",
+    "persisted_queries_max",
+    "persisted_queries_bytes",
+)
+
+
+def limits_table() -> str:
+    """The README's Limits table, made from the definitions."""
+    rows = ["| variable | default | what it bounds |", "|---|---|---|"]
+    for model, names in ((Settings, HTTP_LIMITS), (QueryLimits, tuple(QueryLimits.model_fields))):
+        for name in names:
+            info = model.model_fields[name]
+            rows.append(f"| `{name.upper()}` | `{info.default}` | {info.description} |")
+    return "\n".join(rows)

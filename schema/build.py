@@ -10,7 +10,7 @@ from graphql import GraphQLError
 from strawberry.types import ExecutionContext
 
 from schema.actors import Actor
-from schema.compiled.executor import CompiledExecutor
+from schema.compiled.executor import CompiledExecutor, bound_plan_cache
 from schema.errors import CodedErrors, is_public
 from schema.events import Event
 from schema.guards import Documents, RequestGuard
@@ -59,6 +59,7 @@ def build_schema(limits: QueryLimits = DEFAULT_LIMITS, *, compiled: bool = True)
         execution_context_class=CompiledExecutor if compiled else None,
     )
     schema.documents = documents
+    bound_plan_cache(schema._schema, limits)
     return schema
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,6 +66,9 @@ class _Reader:
         data = self._raw(path)
         if data is None:
             return None
+        if b"\0" in data:
+            self.problems.append(_nul_problem(self._name(path), data))
+            return None
         try:
             return yaml.load(data, Loader=_Loader)  # noqa: S506 (a SafeLoader subclass)
         except yaml.YAMLError as exc:
@@ -97,6 +101,9 @@ class _Reader:
             data = self._raw(path)
             if data is None:
                 continue
+            if b"\0" in data:
+                self.problems.append(_nul_problem(self._name(path), data))
+                continue
             rows = csv.DictReader(data.decode("utf-8").splitlines())
             expected = {"metric", "entity", "date", "value", "source", "confidence", "note"}
             if set(rows.fieldnames or []) != expected:
@@ -122,6 +129,12 @@ class _Reader:
         if not isinstance(raw, dict):
             self.problems.append(SeedProblem(file, name, "a record must be a mapping of fields"))
             return
+        with_nul = [key for key, value in raw.items() if _holds_nul(value)]
+        if with_nul:
+            # YAML's "\0" escape makes one; Postgres text cannot hold it.
+            for key in with_nul:
+                self.problems.append(SeedProblem(file, name, f"{key}: contains a NUL character (U+0000)"))
+            return
         try:
             yield file, model.model_validate(raw)
         except ValidationError as exc:
@@ -131,6 +144,25 @@ class _Reader:
 
     def digest(self) -> str:
         return self._hash.hexdigest()
+
+
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\0" in value
+    if isinstance(value, list):
+        return any(_holds_nul(v) for v in value)
+    if isinstance(value, dict):
+        return any(_holds_nul(v) for v in value.values())
+    return False
+
+
+def _nul_problem(file: str, data: bytes) -> SeedProblem:
+    """A raw NUL byte stops the YAML and CSV readers: name the line and the record it is in."""
+    offset = data.index(b"\0")
+    line = data.count(b"\n", 0, offset) + 1
+    slugs = re.findall(rb"^\s*-?\s*slug:\s*(\S+)", data[:offset], flags=re.MULTILINE)
+    record = f"record ({slugs[-1].decode('utf-8', 'replace')})" if slugs else f"line {line}"
+    return SeedProblem(file, record, f"line {line} contains a NUL byte")
 
 
 def _record_label(index: int, raw: Any) -> str:

@@ -26,7 +26,7 @@ from schema.bounded import BoundedCache
 from schema.compiled.plan import OperationPlan, compile_operation
 from schema.compiled.run import Runner
 from schema.context import Context
-from schema.limits import AST_BYTES_PER_CHAR, DEFAULT_LIMITS
+from schema.limits import AST_BYTES_PER_CHAR, DEFAULT_LIMITS, QueryLimits
 
 logger = logging.getLogger("detente.compiled")
 
@@ -48,9 +48,9 @@ class _Plans:
     query text, so the operation node identifies the query; the node is kept with its plan so
     that its id cannot be reused while the entry lives (and weighs as its document does)."""
 
-    def __init__(self) -> None:
+    def __init__(self, limits: QueryLimits) -> None:
         self.entries: BoundedCache[int, tuple[OperationDefinitionNode, OperationPlan | None]] = BoundedCache(
-            DEFAULT_LIMITS.document_cache_entries, DEFAULT_LIMITS.document_cache_bytes
+            limits.document_cache_entries, limits.document_cache_bytes
         )
 
     def get(self, operation: OperationDefinitionNode) -> tuple[bool, OperationPlan | None]:
@@ -68,10 +68,15 @@ class _Plans:
 _PLANS: WeakKeyDictionary[GraphQLSchema, _Plans] = WeakKeyDictionary()
 
 
+def bound_plan_cache(schema: GraphQLSchema, limits: QueryLimits) -> None:
+    """Gives the schema's plan cache the limits of its document caches."""
+    _PLANS[schema] = _Plans(limits)
+
+
 def _plans(schema: GraphQLSchema) -> _Plans:
     plans = _PLANS.get(schema)
     if plans is None:
-        plans = _PLANS[schema] = _Plans()
+        plans = _PLANS[schema] = _Plans(DEFAULT_LIMITS)
     return plans
 
 

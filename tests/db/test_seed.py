@@ -172,3 +172,28 @@ async def test_renaming_slugs_that_keep_a_unique_url_or_name_loads(fresh_url: st
         assert not again.changed, again.changes
     finally:
         await conn.close()
+
+
+def test_a_nul_escape_names_the_file_record_and_field(seeds: Path) -> None:
+    path = seeds / "events" / "test.yaml"
+    text = path.read_text()
+    path.write_text(text.replace("title: ", 'title: "NUL \\0 inside" #', 1))
+    with pytest.raises(SeedError) as failure:
+        read_dataset(seeds)
+    problems = [str(p) for p in failure.value.problems]
+    assert any(
+        "test.yaml" in p and "(bis-controls-2022)" in p and "title: contains a NUL" in p for p in problems
+    ), problems
+
+
+def test_a_raw_nul_byte_names_the_file_line_and_record(seeds: Path) -> None:
+    path = seeds / "events" / "test.yaml"
+    data = path.read_bytes()
+    at = data.index(b"title:", data.index(b"slug: bletchley-declaration"))
+    path.write_bytes(data[:at] + b"title: a\x00b\n  " + data[at + len(b"title:") :].split(b"\n", 1)[1])
+    with pytest.raises(SeedError) as failure:
+        read_dataset(seeds)
+    problems = [str(p) for p in failure.value.problems]
+    assert any(
+        "test.yaml" in p and "bletchley-declaration" in p and "contains a NUL byte" in p for p in problems
+    ), problems
