@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from api.assets import StaticAssets
 from api.database import PoolInit, create_pool
 from api.graphql_http import GraphQLEndpoint
 from api.middleware import RequestIdMiddleware
@@ -77,10 +78,12 @@ def create_app(settings: Settings, database_url: str, pool_init: PoolInit | None
     persisted = PersistedQueries.from_manifest(
         settings.persisted_queries_file, settings.persisted_queries_only
     )
+    assets = StaticAssets()
     graphql = GraphQLEndpoint(build_schema(), persisted, ReleaseTag())
     return Starlette(
         routes=[
             Route("/graphql", graphql),
+            Route("/static/{path:path}", assets.endpoint, methods=["GET"]),
             Route("/health", health),
             Route("/ready", ready),
         ],

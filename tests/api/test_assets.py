@@ -1,4 +1,4 @@
-"""Vendored GraphiQL files: pinned, integrity-checked and licensed."""
+"""Vendored GraphiQL files: pinned, integrity-checked, licensed, served under immutable hashed URLs."""
 
 from __future__ import annotations
 
@@ -13,9 +13,11 @@ from typing import Any
 
 import pytest
 
+from api.assets import IMMUTABLE, STATIC_DIR, StaticAssets, hashed_name
 from scripts.refresh_graphiql import MANIFEST, PINS
+from tests.conftest import Service
 
-VENDOR_DIR = Path(__file__).resolve().parent.parent.parent / "api" / "static" / "graphiql"
+VENDOR_DIR = STATIC_DIR / "graphiql"
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 
@@ -61,3 +63,40 @@ async def test_refresh_script_reproduces_the_committed_files(tmp_path: Path) -> 
     for file in VENDOR_DIR.rglob("*"):
         if file.is_file():
             assert (out / file.relative_to(VENDOR_DIR)).read_bytes() == file.read_bytes(), file.name
+
+
+def test_hashed_names_carry_the_content_hash() -> None:
+    assert hashed_name("graphiql/graphiql.min.js", "0123456789abcdef0123") == (
+        "graphiql/graphiql.min.0123456789abcdef.js"
+    )
+
+
+async def test_assets_are_served_immutable_under_hashed_urls(service: Service) -> None:
+    assets = StaticAssets()
+    url = assets.url("graphiql/graphiql.min.js")
+    response = await service.client.get(url)
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == IMMUTABLE
+    assert response.headers["content-type"] == "text/javascript; charset=utf-8"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    body = (VENDOR_DIR / "graphiql.min.js").read_bytes()
+    assert response.content == body
+    assert hashlib.sha256(body).hexdigest().startswith(url.rsplit(".", 2)[1])
+    css = await service.client.get(assets.url("graphiql/graphiql.min.css"))
+    assert css.headers["content-type"] == "text/css; charset=utf-8"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/static/graphiql/graphiql.min.js",  # the unhashed name
+        "/static/graphiql/graphiql.min.0000000000000000.js",  # a stale or made-up hash
+        "/static/graphiql/manifest.json",
+        "/static/",
+    ],
+)
+async def test_unknown_static_paths_are_404_and_not_cached(service: Service, path: str) -> None:
+    response = await service.client.get(path)
+    assert response.status_code == 404
+    assert response.headers["cache-control"] == "no-store"
+
