@@ -20,6 +20,7 @@ from api.assets import StaticAssets
 from api.database import PoolInit, create_pool
 from api.graphql_http import GraphQLEndpoint
 from api.middleware import RequestIdMiddleware
+from api.pages import Pages
 from api.persisted import PersistedQueries
 from api.release_tag import ReleaseTag
 from api.settings import Settings
@@ -79,7 +80,8 @@ def create_app(settings: Settings, database_url: str, pool_init: PoolInit | None
         settings.persisted_queries_file, settings.persisted_queries_only
     )
     assets = StaticAssets()
-    graphql = GraphQLEndpoint(build_schema(), persisted, ReleaseTag())
+    pages = Pages(assets)
+    graphql = GraphQLEndpoint(build_schema(), persisted, ReleaseTag(), pages.explorer)
     return Starlette(
         routes=[
             Route("/graphql", graphql),

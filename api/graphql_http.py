@@ -12,16 +12,16 @@ import hashlib
 import json
 import logging
 from collections import OrderedDict
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
 import orjson
 from graphql import DocumentNode, GraphQLError, OperationDefinitionNode, OperationType, parse
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from strawberry import Schema
-from strawberry.http.ides import get_graphql_ide_html
 
 from api.persisted import PersistedQueries, PersistedQueryError
 from api.release_tag import ReleaseTag
@@ -95,10 +95,17 @@ def _json_param(raw: str | None, name: str) -> Any:
 
 
 class GraphQLEndpoint:
-    def __init__(self, schema: Schema, persisted: PersistedQueries, release_tag: ReleaseTag) -> None:
+    def __init__(
+        self,
+        schema: Schema,
+        persisted: PersistedQueries,
+        release_tag: ReleaseTag,
+        explorer: Callable[[], Response],
+    ) -> None:
         self.schema = schema
         self.persisted = persisted
         self.release_tag = release_tag
+        self.explorer = explorer  # the HTML page a browser gets (GraphiQL)
         self._cache: OrderedDict[str, tuple[int, bytes]] = OrderedDict()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -118,7 +125,7 @@ class GraphQLEndpoint:
         accept = request.headers.get("accept")
         wants_ide = accept is not None and "text/html" in accept
         if method == "GET" and wants_ide and not {"query", "extensions"} & set(request.query_params):
-            return HTMLResponse(get_graphql_ide_html("graphiql"))
+            return self.explorer()
         media = _media_type(accept)
         if media is None:
             raise _RequestError(406, f"cannot answer with any of {accept!r}; accept {GRAPHQL_RESPONSE}")
