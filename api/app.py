@@ -84,6 +84,7 @@ def create_app(settings: Settings, database_url: str, pool_init: PoolInit | None
     graphql = GraphQLEndpoint(build_schema(), persisted, ReleaseTag(), pages.explorer)
     return Starlette(
         routes=[
+            Route("/", pages.landing, methods=["GET"]),
             Route("/graphql", graphql),
             Route("/static/{path:path}", assets.endpoint, methods=["GET"]),
             Route("/health", health),

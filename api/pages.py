@@ -1,22 +1,31 @@
-"""The HTML pages: the GraphiQL explorer (GET /graphql from a browser).
+"""The HTML pages: the GraphiQL explorer (GET /graphql from a browser) and the landing page (/).
 
-It comes from a template file in api/templates/, every value HTML-escaped, and loads only files the
+Both come from template files in api/templates/, every value HTML-escaped, and load only files the
 service serves itself (api/static/), under a Content-Security-Policy that allows nothing else.
 """
 
 from __future__ import annotations
 
+import asyncio
 import html
 import json
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from string import Template
 
+import asyncpg
+from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from api.assets import StaticAssets
+from db.release import latest_release
+from schema.release import Release
+
+logger = logging.getLogger("detente.pages")
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
+RELEASE_TIMEOUT_S = 2.0
 
 # Only this origin: scripts and styles from files (no inline code), fonts and icons embedded in
 # GraphiQL's stylesheet as data: URLs, requests to /graphql; never inside another site's frame.
@@ -154,3 +163,41 @@ class Pages:
     def explorer(self) -> Response:
         """GraphiQL, with the README's examples as tabs; served by the GraphQL endpoint."""
         return HTMLResponse(self._explorer, headers={**SECURITY_HEADERS, "vary": "accept"})
+
+    async def landing(self, request: Request) -> Response:
+        """What Détente is, where to start, and the loaded release with how to cite it."""
+        status = 200
+        try:
+            async with asyncio.timeout(RELEASE_TIMEOUT_S):
+                row = await latest_release(request.state.pool)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
+            logger.warning("landing page without release", extra={"request_id": request.state.request_id})
+            row, status = None, 503
+        if row is not None:
+            release = Release.from_row(row)
+            section = _render(
+                self._templates["release.html"],
+                {
+                    "version": release.version,
+                    "date": release.date.isoformat(),
+                    "license": release.license,
+                    "citation": release.citation,
+                    "counts": _counts({c.kind: c.count for c in release.row_counts}),
+                },
+            )
+        elif status == 503:
+            section = _render(self._templates["release-unavailable.html"], {})
+        else:
+            section = _render(self._templates["release-none.html"], {})
+        values = {
+            "favicon": self.assets.url("detente/favicon.svg"),
+            "site_css": self.assets.url("detente/site.css"),
+            "explorer": self.endpoint,
+        }
+        page = _render(self._templates["landing.html"], values, fragments={"release": section})
+        return HTMLResponse(page, status_code=status, headers=SECURITY_HEADERS)
+
+
+def _counts(counts: dict[str, int]) -> str:
+    names = [("event", "events"), ("policy", "policies"), ("actor", "actors"), ("source", "sources")]
+    return ", ".join(f"{counts[k]:,} {label}" for k, label in names if k in counts)

@@ -1,5 +1,5 @@
-"""The explorer page (GET /graphql from a browser): content, security headers, and that it loads
-nothing but the service's own hashed static files."""
+"""The explorer page (GET /graphql from a browser) and the landing page (/): content, escaping,
+security headers, and that they load nothing but the service's own hashed static files."""
 
 from __future__ import annotations
 
@@ -9,13 +9,15 @@ from collections.abc import AsyncIterator
 from html.parser import HTMLParser
 from pathlib import Path
 
+import asyncpg
 import httpx
 import pytest
 
 from api.assets import IMMUTABLE
 from api.pages import CONTENT_SECURITY_POLICY, EXAMPLES
 from api.settings import Settings
-from tests.conftest import Service, running_service
+from db.migrate import migrate
+from tests.conftest import Databases, Service, running_service
 
 README = Path(__file__).resolve().parent.parent.parent / "README.md"
 BROWSER = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
@@ -128,3 +130,62 @@ async def test_non_browser_clients_still_get_graphql(service: Service) -> None:
     assert answer.json() == {"data": {"topics": {"totalCount": 3}}}
     missing = await service.client.get("/graphql", headers={"accept": "application/json"})
     assert missing.status_code == 400 and "content-security-policy" not in missing.headers
+
+
+async def test_landing_page_shows_the_loaded_release(release_service: Service) -> None:
+    response = await release_service.client.get("/")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    _assert_security_headers(response.headers)
+    body = await release_service.graphql("{ release { version date citation license } }")
+    release = body["data"]["release"]  # type: ignore[index]
+    text = response.text
+    assert f'Release <strong class="version">{release["version"]}</strong>' in text
+    assert f'<time datetime="{release["date"]}">' in text
+    assert f'<blockquote class="citation">{release["citation"]}</blockquote>' in text
+    assert 'href="/graphql"' in text
+    assert "OpenAPI docs and bulk downloads: coming" in text
+    page = _Page(text)
+    assert page.inline == [] and all(a.startswith("/static/") for a in page.loads)
+
+
+async def test_landing_page_escapes_what_the_database_holds(
+    settings: Settings, databases: Databases, fresh_url: str
+) -> None:
+    conn = await asyncpg.connect(fresh_url)
+    try:
+        await conn.execute(
+            "insert into release (version, released_on, notes, license, content_hash, row_counts) "
+            "values ('9.9.9', current_date, 'n', '<script>x()</script>&', 'h', '{}')"
+        )
+    finally:
+        await conn.close()
+    async with running_service(settings, fresh_url) as service:
+        text = (await service.client.get("/")).text
+    assert "<script>" not in text
+    assert '<span class="license">&lt;script&gt;x()&lt;/script&gt;&amp;</span>' in text
+
+
+async def test_landing_page_without_a_release(settings: Settings, empty_url: str) -> None:
+    conn = await asyncpg.connect(empty_url)
+    try:
+        await migrate(conn)
+    finally:
+        await conn.close()
+    async with running_service(settings, empty_url) as service:
+        response = await service.client.get("/")
+    assert response.status_code == 200
+    assert "No release is loaded yet" in response.text
+
+
+async def test_landing_page_when_postgres_is_gone(
+    settings: Settings, databases: Databases, fresh_url: str
+) -> None:
+    async with running_service(settings, fresh_url) as service:
+        await databases.drop(fresh_url)  # drops with (force): the pool's connections die
+        response = await service.client.get("/")
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    _assert_security_headers(response.headers)
+    assert "the database does not answer" in response.text
+    assert "Traceback" not in response.text and "asyncpg" not in response.text
