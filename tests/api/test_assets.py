@@ -100,3 +100,12 @@ async def test_unknown_static_paths_are_404_and_not_cached(service: Service, pat
     assert response.status_code == 404
     assert response.headers["cache-control"] == "no-store"
 
+
+def test_readme_names_the_vendored_versions_and_size() -> None:
+    readme = (ROOT / "README.md").read_text()
+    packages = {p["name"]: p for p in _manifest()["packages"]}
+    total = sum(f["bytes"] for p in packages.values() for f in p["files"])
+    section = readme[readme.index("GraphiQL's files are vendored") :][:300]
+    assert f"({total / 1e6:.2f} MB: GraphiQL {packages['graphiql']['version']}," in section
+    assert f"React {packages['react']['version']}" in section
+    assert f"`@graphiql/plugin-explorer` {packages['@graphiql/plugin-explorer']['version']}" in section
