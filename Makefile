@@ -19,7 +19,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check api db schema tests bench
+	$(BIN)/ruff check api db schema tests bench scripts
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

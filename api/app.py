@@ -15,10 +15,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from api.assets import StaticAssets
 from api.background import within
 from api.database import PoolInit, create_pool
 from api.graphql_http import GraphQLEndpoint
 from api.middleware import RequestIdMiddleware
+from api.pages import Pages
 from api.persisted import PersistedQueries
 from api.release_tag import ReleaseTag
 from api.settings import Settings
@@ -81,10 +83,16 @@ def create_app(settings: Settings, database_url: str, pool_init: PoolInit | None
         settings.persisted_queries_max,
         settings.persisted_queries_bytes,
     )
-    graphql = GraphQLEndpoint(build_schema(settings.query_limits()), persisted, ReleaseTag(), settings)
+    assets = StaticAssets()
+    pages = Pages(assets)
+    graphql = GraphQLEndpoint(
+        build_schema(settings.query_limits()), persisted, ReleaseTag(), settings, pages.explorer
+    )
     return Starlette(
         routes=[
+            Route("/", pages.landing, methods=["GET"]),
             Route("/graphql", graphql),
+            Route("/static/{path:path}", assets.endpoint, methods=["GET"]),
             Route("/health", health),
             Route("/ready", ready),
         ],

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -20,9 +21,8 @@ import asyncpg
 import orjson
 from graphql import GraphQLError, OperationDefinitionNode, OperationType
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
-from strawberry.http.ides import get_graphql_ide_html
 
 from api.background import within
 from api.persisted import PersistedQueries, PersistedQueryError
@@ -83,7 +83,12 @@ def _json(raw: bytes | str, what: str) -> Any:
 
 class GraphQLEndpoint:
     def __init__(
-        self, schema: DetenteSchema, persisted: PersistedQueries, release_tag: ReleaseTag, settings: Settings
+        self,
+        schema: DetenteSchema,
+        persisted: PersistedQueries,
+        release_tag: ReleaseTag,
+        settings: Settings,
+        explorer: Callable[[], Response],
     ) -> None:
         self.schema = schema
         self.persisted = persisted
@@ -92,6 +97,7 @@ class GraphQLEndpoint:
         self._cache: BoundedCache[str, tuple[str, bytes]] = BoundedCache(
             settings.response_cache_entries, settings.response_cache_bytes
         )
+        self.explorer = explorer  # the HTML page a browser gets (GraphiQL)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
@@ -136,7 +142,7 @@ class GraphQLEndpoint:
                 "URI_TOO_LONG",
             )
         if method != "POST" and wants_ide and not {"query", "extensions"} & set(request.query_params):
-            return HTMLResponse(get_graphql_ide_html("graphiql"))
+            return self.explorer()
         media = _media_type(accept)
         if media is None:
             raise _RequestError(

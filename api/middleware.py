@@ -17,6 +17,8 @@ logger = logging.getLogger("detente.access")
 REQUEST_ID_HEADER = b"x-request-id"
 _SANE_REQUEST_ID = re.compile(rb"[A-Za-z0-9._-]{1,64}")
 SECURITY_HEADERS = [(b"x-content-type-options", b"nosniff")]
+# Set here for every answer; a route's own copy (or uvicorn's server name) is dropped.
+_REPLACED_HEADERS = {b"server", b"x-content-type-options", REQUEST_ID_HEADER}
 
 
 async def send_json_error(send: Send, status: int, code: str, message: str, request_id: str) -> None:
@@ -64,7 +66,7 @@ class RequestIdMiddleware:
                 status = message["status"]
                 response_started = True
                 message["headers"] = [
-                    *[h for h in message.get("headers", []) if h[0].lower() != b"server"],
+                    *[h for h in message.get("headers", []) if h[0].lower() not in _REPLACED_HEADERS],
                     (REQUEST_ID_HEADER, request_id.encode()),
                     *SECURITY_HEADERS,
                 ]

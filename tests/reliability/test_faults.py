@@ -35,6 +35,11 @@ async def outage(server_url: str, database_url: str) -> AsyncIterator[None]:
             "select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()",
             name,
         )
+        # pg_terminate_backend only signals: wait until the sessions are really gone.
+        for _ in range(100):
+            if not await conn.fetchval("select count(*) from pg_stat_activity where datname = $1", name):
+                break
+            await asyncio.sleep(0.02)
         yield
     finally:
         await conn.execute(f'alter database "{name}" allow_connections true')
