@@ -153,12 +153,13 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = Settings()
     configure_logging(settings.log_level)
+    from api.embedded import EmbeddedPostgresNotInstalled
     from db.migrate import MigrationError
     from db.seed import SeedError
 
     try:
         return int(args.handler(settings, args))
-    except (SeedError, MigrationError) as exc:
+    except (SeedError, MigrationError, EmbeddedPostgresNotInstalled) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
