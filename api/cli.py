@@ -18,9 +18,12 @@ logger = logging.getLogger("detente.cli")
 
 
 def _service_url(server_url: str, settings: Settings) -> str:
-    """With DATABASE_URL, use it as given; the embedded server gets a `detente` database."""
+    """Wait until the server accepts connections (a container may start before its database);
+    then, with DATABASE_URL, use it as given; the embedded server gets a `detente` database."""
     from api.database import SERVICE_DATABASE, ensure_database, with_database
+    from api.startup import wait_for_database
 
+    asyncio.run(wait_for_database(server_url, settings.database_connect_timeout_s))
     if settings.database_url:
         return server_url
     asyncio.run(ensure_database(server_url, SERVICE_DATABASE))
@@ -154,12 +157,13 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings()
     configure_logging(settings.log_level)
     from api.embedded import EmbeddedPostgresNotInstalled
+    from api.startup import DatabaseUnavailable
     from db.migrate import MigrationError
     from db.seed import SeedError
 
     try:
         return int(args.handler(settings, args))
-    except (SeedError, MigrationError, EmbeddedPostgresNotInstalled) as exc:
+    except (SeedError, MigrationError, DatabaseUnavailable, EmbeddedPostgresNotInstalled) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
