@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
 from pathlib import Path
@@ -43,16 +44,46 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
     with database_server(settings) as server_url:
         url = _service_url(server_url, settings)
         asyncio.run(prepare(url, settings.seeds_dir))
-        app = create_app(settings, url)
-        logger.info("serving", extra={"url": f"http://{settings.host}:{settings.port}/graphql"})
-        config = uvicorn.Config(
-            app, host=settings.host, port=settings.port, log_config=None, access_log=False
+        logger.info(
+            "serving",
+            extra={
+                "url": f"http://{settings.host}:{settings.port}/graphql",
+                "workers": settings.web_concurrency,
+            },
         )
         # uvicorn re-raises SIGTERM after a graceful shutdown; with the default handler that
         # would kill the process before the embedded Postgres is stopped on the way out.
         signal.signal(signal.SIGTERM, _exit_on_signal)
-        uvicorn.Server(config).run()
+        if settings.web_concurrency == 1:
+            config = uvicorn.Config(
+                create_app(settings, url),
+                host=settings.host,
+                port=settings.port,
+                log_config=None,
+                access_log=False,
+            )
+            uvicorn.Server(config).run()
+        else:
+            _serve_workers(settings, url)
     return 0
+
+
+def _serve_workers(settings: Settings, database_url: str) -> None:
+    """WEB_CONCURRENCY worker processes on one socket, each building the app from `api.asgi:app`.
+    This process has migrated and seeded already (and runs the embedded server, if any): the
+    workers are told the service database through their environment, and only serve."""
+    import uvicorn
+
+    os.environ["DATABASE_URL"] = database_url
+    uvicorn.run(
+        "api.asgi:app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.web_concurrency,
+        log_config=None,
+        access_log=False,
+    )
 
 
 def db_migrate(settings: Settings, args: argparse.Namespace) -> int:

@@ -29,6 +29,7 @@ class Settings(BaseSettings):
     statement_timeout_ms: int = Field(default=5000, ge=100)
     persisted_queries_file: Path | None = None
     persisted_queries_only: bool = False
+    web_concurrency: int = Field(default=1, ge=1, description="uvicorn worker processes `serve` runs.")
     database_connect_timeout_s: float = Field(
         default=60.0, ge=0, description="How long startup retries its first database connection."
     )
