@@ -64,18 +64,26 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
             )
             uvicorn.Server(config).run()
         else:
-            _serve_workers(settings, url)
+            return _serve_workers(settings, url)
     return 0
 
 
-def _serve_workers(settings: Settings, database_url: str) -> None:
+def _serve_workers(settings: Settings, database_url: str) -> int:
     """WEB_CONCURRENCY worker processes on one socket, each building the app from `api.asgi:app`.
     This process has migrated and seeded already (and runs the embedded server, if any): the
-    workers are told the service database through their environment, and only serve."""
+    workers are told the service database through their environment, and only serve. Returns
+    the exit status: 1 when a worker could not start (uvicorn then stops them all)."""
     import uvicorn
+    from uvicorn.config import STARTUP_FAILURE
+    from uvicorn.supervisors import Multiprocess
 
+    from api.app import create_app
+
+    # Build the app once here (schema, persisted-query manifest; no connections): a broken
+    # configuration fails once with its error, where uvicorn would restart crashing workers.
+    create_app(settings, database_url)
     os.environ["DATABASE_URL"] = database_url
-    uvicorn.run(
+    config = uvicorn.Config(
         "api.asgi:app",
         factory=True,
         host=settings.host,
@@ -84,6 +92,12 @@ def _serve_workers(settings: Settings, database_url: str) -> None:
         log_config=None,
         access_log=False,
     )
+    supervisor = Multiprocess(config, sockets=[config.bind_socket()])
+    supervisor.run()
+    if any(worker.exitcode == STARTUP_FAILURE for worker in supervisor.processes):
+        logger.error("a worker could not start; all stopped")
+        return 1
+    return 0
 
 
 def db_migrate(settings: Settings, args: argparse.Namespace) -> int:

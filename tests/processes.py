@@ -68,6 +68,10 @@ class Served:
                         return
                 await asyncio.sleep(0.1)
 
+    async def exited(self) -> int:
+        """The exit status, once the process ends by itself."""
+        return await asyncio.wait_for(self.process.wait(), STARTUP_DEADLINE_S)
+
     async def stop(self) -> int:
         """SIGTERM, as a container runtime sends it; returns the exit status."""
         if self.process.returncode is None:

@@ -66,3 +66,21 @@ async def test_with_the_embedded_server_the_parent_prepares_once_and_workers_ser
         assert await served.stop() == 0
     # The parent stopped its embedded server once the workers had gone.
     assert not (data_dir / "pg" / "postmaster.pid").exists(), served.output()
+
+
+async def test_a_configuration_the_app_cannot_start_with_fails_once_not_per_worker(
+    databases: Databases, tmp_path: Path
+) -> None:
+    manifest = tmp_path / "persisted.json"
+    manifest.write_text('{"0000": "{ release { version } }"}', encoding="utf-8")
+    env = clean_environment(
+        DATABASE_URL=await databases.create(),
+        SEEDS_DIR=str(FIXTURE_SEEDS),
+        WEB_CONCURRENCY="2",
+        PERSISTED_QUERIES_FILE=str(manifest),
+    )
+    async with serving([*DETENTE, "serve"], env, REPO, tmp_path / "serve.log") as served:
+        status = await served.exited()
+        assert status == 1, served.output()
+        assert "hash 0000 does not match its document" in served.output()
+        assert "Started parent process" not in served.output()  # no worker was spawned
