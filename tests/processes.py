@@ -46,11 +46,11 @@ class Served:
     def output(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
-    async def wait_for_output(self, text: str) -> None:
-        """Until `text` appears in the output (fails if the process ends first)."""
+    async def wait_for_output(self, text: str, times: int = 1) -> None:
+        """Until `text` appears in the output `times` times (fails if the process ends first)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + STARTUP_DEADLINE_S
-        while text not in self.output():
+        while self.output().count(text) < times:
             assert self.process.returncode is None, f"exited {self.process.returncode}:\n{self.output()}"
             assert loop.time() < deadline, f"no {text!r} in the output:\n{self.output()}"
             await asyncio.sleep(0.05)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import sys
 from pathlib import Path
 
@@ -13,18 +12,19 @@ from tests.processes import Served, child_pids, clean_environment, connection_ow
 
 REPO = Path(__file__).resolve().parents[2]
 DETENTE = [sys.executable, "-m", "api.cli"]
-MAX_CONNECTIONS = 200  # the kernel hands each new connection to a waiting worker; this many reach both
+MAX_CONNECTIONS = 1000  # the kernel hands each new connection to a waiting worker; far fewer reach both
+STARTED = "Application startup complete."  # uvicorn's line, once per worker
 
 
 async def _answering_workers(served: Served, workers: int) -> dict[int, int]:
-    """Open new connections, each sending a query and /health, until `workers` distinct processes
-    have answered; returns {worker pid: connections it answered}."""
+    """Once every worker has started, open new connections, each sending a query and /health,
+    until `workers` distinct processes have answered; returns {worker pid: connections}."""
+    await served.wait_for_output(STARTED, times=workers)
     server_port = int(served.url.rsplit(":", 1)[1])
     answered: dict[int, int] = {}
-    async with contextlib.AsyncExitStack() as stack:
-        for _ in range(MAX_CONNECTIONS):
-            # One client per connection, kept open so its server end can be found in /proc.
-            client = await stack.enter_async_context(httpx.AsyncClient(base_url=served.url, timeout=30))
+    for _ in range(MAX_CONNECTIONS):
+        # A new client is a new connection; it stays open until its server end is found in /proc.
+        async with httpx.AsyncClient(base_url=served.url, timeout=30) as client:
             response = await client.post("/graphql", json={"query": "{ release { version } }"})
             assert response.status_code == 200, response.text
             assert response.json()["data"]["release"]["version"], response.text
@@ -32,10 +32,10 @@ async def _answering_workers(served: Served, workers: int) -> dict[int, int]:
             assert health.json() == {"status": "ok"}
             client_port = health.extensions["network_stream"].get_extra_info("client_addr")[1]
             owner = connection_owner(server_port, client_port, child_pids(served.process.pid))
-            assert owner is not None, "the connection is held by no child of `detente serve`"
-            answered[owner] = answered.get(owner, 0) + 1
-            if len(answered) == workers:
-                break
+        assert owner is not None, "the connection is held by no child of `detente serve`"
+        answered[owner] = answered.get(owner, 0) + 1
+        if len(answered) == workers:
+            break
     return answered
 
 
