@@ -162,8 +162,9 @@ def _parser() -> argparse.ArgumentParser:
     p = commands.add_parser(
         "serve",
         help="migrate, load seeds and serve the API",
-        description="Apply migrations, load seeds/ and serve GraphQL on HOST:PORT "
-        "(an embedded Postgres when DATABASE_URL is unset).",
+        description="Wait for the database (DATABASE_CONNECT_TIMEOUT_S), apply migrations, load "
+        "SEEDS_DIR and serve GraphQL on HOST:PORT with WEB_CONCURRENCY worker processes (an "
+        "embedded Postgres when DATABASE_URL is unset).",
     )
     p.set_defaults(handler=serve)
 
