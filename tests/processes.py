@@ -112,7 +112,12 @@ async def run(command: Sequence[str], env: Mapping[str, str], cwd: Path) -> tupl
     process = await asyncio.create_subprocess_exec(
         *command, env=dict(env), cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
-    out, err = await asyncio.wait_for(process.communicate(), STARTUP_DEADLINE_S)
+    try:
+        out, err = await asyncio.wait_for(process.communicate(), STARTUP_DEADLINE_S)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+        raise
     assert process.returncode is not None
     return process.returncode, out.decode(), err.decode()
 
