@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
 from pathlib import Path
@@ -18,9 +19,12 @@ logger = logging.getLogger("detente.cli")
 
 
 def _service_url(server_url: str, settings: Settings) -> str:
-    """With DATABASE_URL, use it as given; the embedded server gets a `detente` database."""
+    """Wait until the server accepts connections (a container may start before its database);
+    then, with DATABASE_URL, use it as given; the embedded server gets a `detente` database."""
     from api.database import SERVICE_DATABASE, ensure_database, with_database
+    from api.startup import wait_for_database
 
+    asyncio.run(wait_for_database(server_url, settings.database_connect_timeout_s))
     if settings.database_url:
         return server_url
     asyncio.run(ensure_database(server_url, SERVICE_DATABASE))
@@ -41,13 +45,47 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
     with database_server(settings) as server_url:
         url = _service_url(server_url, settings)
         asyncio.run(prepare(url, settings.seeds_dir))
-        app = create_app(settings, url)
-        logger.info("serving", extra={"url": f"http://{settings.host}:{settings.port}/graphql"})
-        config = server_config(app, settings, settings.host, settings.port)
+        logger.info(
+            "serving",
+            extra={
+                "url": f"http://{settings.host}:{settings.port}/graphql",
+                "workers": settings.web_concurrency,
+            },
+        )
         # uvicorn re-raises SIGTERM after a graceful shutdown; with the default handler that
         # would kill the process before the embedded Postgres is stopped on the way out.
         signal.signal(signal.SIGTERM, _exit_on_signal)
-        uvicorn.Server(config).run()
+        if settings.web_concurrency == 1:
+            config = server_config(create_app(settings, url), settings, settings.host, settings.port)
+            uvicorn.Server(config).run()
+        else:
+            return _serve_workers(settings, url)
+    return 0
+
+
+def _serve_workers(settings: Settings, database_url: str) -> int:
+    """WEB_CONCURRENCY worker processes on one socket, each building the app from `api.asgi:app`.
+    This process has migrated and seeded already (and runs the embedded server, if any): the
+    workers are told the service database through their environment, and only serve. Returns
+    the exit status: 1 when a worker could not start (uvicorn then stops them all)."""
+    from uvicorn.config import STARTUP_FAILURE
+    from uvicorn.supervisors import Multiprocess
+
+    from api.app import create_app
+    from api.server import server_config
+
+    # Build the app once here (schema, persisted-query manifest; no connections): a broken
+    # configuration fails once with its error, where uvicorn would restart crashing workers.
+    create_app(settings, database_url)
+    os.environ["DATABASE_URL"] = database_url
+    config = server_config(
+        "api.asgi:app", settings, settings.host, settings.port, factory=True, workers=settings.web_concurrency
+    )
+    supervisor = Multiprocess(config, sockets=[config.bind_socket()])
+    supervisor.run()
+    if any(worker.exitcode == STARTUP_FAILURE for worker in supervisor.processes):
+        logger.error("a worker could not start; all stopped")
+        return 1
     return 0
 
 
@@ -113,8 +151,9 @@ def _parser() -> argparse.ArgumentParser:
     p = commands.add_parser(
         "serve",
         help="migrate, load seeds and serve the API",
-        description="Apply migrations, load seeds/ and serve GraphQL on HOST:PORT "
-        "(an embedded Postgres when DATABASE_URL is unset).",
+        description="Wait for the database (DATABASE_CONNECT_TIMEOUT_S), apply migrations, load "
+        "SEEDS_DIR and serve GraphQL on HOST:PORT with WEB_CONCURRENCY worker processes (an "
+        "embedded Postgres when DATABASE_URL is unset).",
     )
     p.set_defaults(handler=serve)
 
@@ -152,12 +191,14 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = Settings()
     configure_logging(settings.log_level)
+    from api.embedded import EmbeddedPostgresNotInstalled
+    from api.startup import DatabaseUnavailable
     from db.migrate import MigrationError
     from db.seed import SeedError
 
     try:
         return int(args.handler(settings, args))
-    except (SeedError, MigrationError) as exc:
+    except (SeedError, MigrationError, DatabaseUnavailable, EmbeddedPostgresNotInstalled) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

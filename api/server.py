@@ -10,6 +10,7 @@ a timer.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -40,12 +41,25 @@ def _canned(status: int, code: str, message: str) -> bytes:
     )
 
 
+@dataclass(frozen=True)
+class ConnectionLimits:
+    """What the protocol holds each connection to; carried on uvicorn's Config, which worker
+    processes receive pickled."""
+
+    header_timeout_s: float
+    max_header_bytes: int
+    max_connections: int
+
+
 class GuardedProtocol(HttpToolsProtocol):
     """httptools' protocol with a header deadline, a header size limit and a connection cap."""
 
-    header_timeout_s = 10.0
-    max_header_bytes = 65_536
-    max_connections = 2_000
+    def __init__(self, config: uvicorn.Config, *args: Any, **kwargs: Any) -> None:
+        super().__init__(config, *args, **kwargs)
+        limits: ConnectionLimits = config.connection_limits  # type: ignore[attr-defined]
+        self.header_timeout_s = limits.header_timeout_s
+        self.max_header_bytes = limits.max_header_bytes
+        self.max_connections = limits.max_connections
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -114,21 +128,8 @@ class GuardedProtocol(HttpToolsProtocol):
         super().connection_lost(exc)
 
 
-def guarded_protocol(settings: Settings) -> type[GuardedProtocol]:
-    """The protocol class with this service's limits."""
-    return type(
-        "Protocol",
-        (GuardedProtocol,),
-        {
-            "header_timeout_s": settings.header_timeout_s,
-            "max_header_bytes": settings.max_header_bytes,
-            "max_connections": settings.max_connections,
-        },
-    )
-
-
 def server_config(app: Any, settings: Settings, host: str, port: int, **options: Any) -> uvicorn.Config:
-    return uvicorn.Config(
+    config = uvicorn.Config(
         app,
         host=host,
         port=port,
@@ -136,6 +137,10 @@ def server_config(app: Any, settings: Settings, host: str, port: int, **options:
         access_log=False,
         server_header=False,
         timeout_keep_alive=settings.keepalive_timeout_s,
-        http=guarded_protocol(settings),
+        http=GuardedProtocol,
         **options,
     )
+    config.connection_limits = ConnectionLimits(  # type: ignore[attr-defined]
+        settings.header_timeout_s, settings.max_header_bytes, settings.max_connections
+    )
+    return config

@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     )
     persisted_queries_file: Path | None = None
     persisted_queries_only: bool = False
+    web_concurrency: int = Field(default=1, ge=1, description="uvicorn worker processes `serve` runs.")
+    database_connect_timeout_s: float = Field(
+        default=60.0, ge=0, description="How long startup retries its first database connection."
+    )
 
     # Limits of the HTTP layer (the schema's own are in schema/limits.py). Each is listed in
     # the README's Limits table; tests/api/test_limits_doc.py holds the table to these fields.
