@@ -1,0 +1,36 @@
+"""Problem details (RFC 9457): how every REST error is answered, with the same stable codes as
+GraphQL's `extensions.code` (README, "Error codes")."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import Response
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_TYPES = "https://github.com/detente-data/detente#error-codes"
+
+
+def problem(
+    request: Request, status: int, code: str, detail: str, headers: dict[str, str] | None = None, **extra: Any
+) -> Response:
+    """An error answer: `type` points at the README's list of codes, `code` is the stable code,
+    `requestId` the id to quote; `extra` adds members (e.g. `limit`, `parameters`)."""
+    body = {
+        "type": f"{PROBLEM_TYPES}-{code.lower()}",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "code": code,
+        "requestId": str(request.scope.get("state", {}).get("request_id", "-")),
+        **extra,
+    }
+    return Response(
+        orjson.dumps(body),
+        status_code=status,
+        media_type=PROBLEM_JSON,
+        headers={"cache-control": "no-store", **(headers or {})},
+    )
