@@ -11,16 +11,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 PROBLEM_JSON = "application/problem+json"
-PROBLEM_TYPES = "https://github.com/detente-data/detente#error-codes"
 
 
 def problem(
     request: Request, status: int, code: str, detail: str, headers: dict[str, str] | None = None, **extra: Any
 ) -> Response:
-    """An error answer: `type` points at the README's list of codes, `code` is the stable code,
-    `requestId` the id to quote; `extra` adds members (e.g. `limit`, `parameters`)."""
+    """An error answer: `type` is `about:blank` (the status says what kind of problem), `code`
+    the stable code, `requestId` the id to quote; `extra` adds members (`limit`, `parameters`…)."""
     body = {
-        "type": f"{PROBLEM_TYPES}-{code.lower()}",
+        "type": "about:blank",
         "title": HTTPStatus(status).phrase,
         "status": status,
         "detail": detail,
