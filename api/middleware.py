@@ -18,6 +18,7 @@ REQUEST_ID_HEADER = b"x-request-id"
 _SANE_REQUEST_ID = re.compile(rb"[A-Za-z0-9._-]{1,64}")
 SECURITY_HEADERS = [(b"x-content-type-options", b"nosniff")]
 # Set here for every answer; a route's own copy (or uvicorn's server name) is dropped.
+_PROBES = frozenset({"/health", "/ready"})
 _REPLACED_HEADERS = {b"server", b"x-content-type-options", REQUEST_ID_HEADER}
 
 
@@ -73,7 +74,8 @@ class RequestIdMiddleware:
             await send(message)
 
         try:
-            if self.in_flight >= self.max_in_flight:
+            # Probes stay answerable when the service is saturated: a busy process is alive.
+            if self.in_flight >= self.max_in_flight and scope["path"] not in _PROBES:
                 await send_json_error(
                     send_with_id,
                     503,

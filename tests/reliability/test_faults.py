@@ -216,3 +216,30 @@ async def _until_answers(client: httpx.AsyncClient, server: PgServer) -> None:
             return
         await asyncio.sleep(0.1)
     raise AssertionError(f"no good answer after the fault ended: {response.text[:300]}")
+
+
+async def test_requests_past_the_in_flight_cap_get_a_json_503(settings: Settings, fresh_url: str) -> None:
+    capped = settings.model_copy(update={"max_requests_in_flight": 1, "request_timeout_ms": 3000})
+    lock = await asyncpg.connect(fresh_url)
+    try:
+        async with running_service(capped, fresh_url) as service:
+            await lock.execute("begin; lock table event in access exclusive mode")
+            held = asyncio.ensure_future(
+                service.client.post("/graphql", json={"query": "{ events { totalCount } }"})
+            )
+            for _ in range(100):  # until the held request is in flight (waiting on the lock)
+                if await lock.fetchval(
+                    "select count(*) from pg_stat_activity where application_name = 'detente' "
+                    "and wait_event_type = 'Lock'"
+                ):
+                    break
+                await asyncio.sleep(0.05)
+            assert (await service.client.get("/health")).status_code == 200  # probes are exempt
+            refused = await service.client.get("/graphql", params={"query": "{ release { version } }"})
+            assert refused.status_code == 503
+            assert assert_json_error(refused)["errors"][0]["extensions"]["code"] == "SERVICE_OVERLOADED"
+            await lock.execute("rollback")
+            assert (await held).status_code == 200
+            assert (await service.client.get("/health")).status_code == 200
+    finally:
+        await lock.close()
