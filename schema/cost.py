@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from graphql import (
     BooleanValueNode,
@@ -68,6 +68,12 @@ def _operation(
     return (operations[0] if operations else None), fragments
 
 
+class Shape(NamedTuple):
+    fields: int
+    aliases: int
+    depth: int
+
+
 @dataclass
 class _Analysis:
     """Measures of one operation; each fragment is measured once per parent type."""
@@ -77,64 +83,38 @@ class _Analysis:
     variables: Mapping[str, Any]
 
     def __post_init__(self) -> None:
-        self._fields: dict[str, int] = {}
-        self._aliases: dict[str, int] = {}
-        self._depths: dict[str, int] = {}
+        self._shapes: dict[str, Shape] = {}
         self._costs: dict[tuple[str, tuple[str, ...]], int] = {}
 
     def _fragment(self, spread: FragmentSpreadNode) -> FragmentDefinitionNode | None:
         return self.fragments.get(spread.name.value)
 
-    # Expanded size: fields once every spread is replaced by its fragment.
-    def expanded_fields(self, selection_set: SelectionSetNode | None) -> int:
-        total = 0
+    def shape(self, selection_set: SelectionSetNode | None) -> Shape:
+        """Fields, aliases and depth once every spread is replaced by its fragment."""
+        fields = aliases = depth = 0
         for selection in selection_set.selections if selection_set else ():
             if isinstance(selection, FieldNode):
-                total += 1 + self.expanded_fields(selection.selection_set)
-            elif isinstance(selection, InlineFragmentNode):
-                total += self.expanded_fields(selection.selection_set)
-            elif isinstance(selection, FragmentSpreadNode):
-                name = selection.name.value
-                if name not in self._fields:
-                    self._fields[name] = 0  # a cycle (refused by validation) counts nothing
-                    fragment = self._fragment(selection)
-                    self._fields[name] = self.expanded_fields(fragment.selection_set if fragment else None)
-                total += self._fields[name]
-        return total
-
-    def aliases(self, selection_set: SelectionSetNode | None) -> int:
-        """Aliased fields once every spread is expanded."""
-        total = 0
-        for selection in selection_set.selections if selection_set else ():
-            if isinstance(selection, FieldNode):
-                total += (selection.alias is not None) + self.aliases(selection.selection_set)
-            elif isinstance(selection, InlineFragmentNode):
-                total += self.aliases(selection.selection_set)
-            elif isinstance(selection, FragmentSpreadNode):
-                name = selection.name.value
-                if name not in self._aliases:
-                    self._aliases[name] = 0
-                    fragment = self._fragment(selection)
-                    self._aliases[name] = self.aliases(fragment.selection_set if fragment else None)
-                total += self._aliases[name]
-        return total
-
-    def depth(self, selection_set: SelectionSetNode | None) -> int:
-        deepest = 0
-        for selection in selection_set.selections if selection_set else ():
-            if isinstance(selection, FieldNode):
+                under = self.shape(selection.selection_set)
+                fields += 1 + under.fields
+                aliases += (selection.alias is not None) + under.aliases
                 if not selection.name.value.startswith("__"):  # introspection is cheap, and deep
-                    deepest = max(deepest, 1 + self.depth(selection.selection_set))
-            elif isinstance(selection, InlineFragmentNode):
-                deepest = max(deepest, self.depth(selection.selection_set))
+                    depth = max(depth, 1 + under.depth)
+                continue
+            if isinstance(selection, InlineFragmentNode):
+                inner = self.shape(selection.selection_set)
             elif isinstance(selection, FragmentSpreadNode):
                 name = selection.name.value
-                if name not in self._depths:
-                    self._depths[name] = 0
+                if name not in self._shapes:
+                    self._shapes[name] = Shape(0, 0, 0)  # a cycle (refused by validation) counts nothing
                     fragment = self._fragment(selection)
-                    self._depths[name] = self.depth(fragment.selection_set if fragment else None)
-                deepest = max(deepest, self._depths[name])
-        return deepest
+                    self._shapes[name] = self.shape(fragment.selection_set if fragment else None)
+                inner = self._shapes[name]
+            else:
+                continue
+            fields += inner.fields
+            aliases += inner.aliases
+            depth = max(depth, inner.depth)
+        return Shape(fields, aliases, depth)
 
     def _value(self, node: ValueNode) -> Any:
         return value_from_ast_untyped(node, dict(self.variables))
@@ -306,29 +286,28 @@ def check_operation(
     if operation is None or schema.query_type is None:
         return
     analysis = _Analysis(schema, fragments, _with_defaults(operation, variables))
-    fields = analysis.expanded_fields(operation.selection_set)
-    if fields > limits.max_expanded_fields:
+    shape = analysis.shape(operation.selection_set)
+    # The cheap measures first; the cost (which reads arguments and variables) last.
+    if shape.fields > limits.max_expanded_fields:
         raise LimitError(
-            f"the query selects {fields} fields once its fragments are expanded, over the limit of "
-            f"{limits.max_expanded_fields}",
+            f"the query selects {shape.fields} fields once its fragments are expanded, over the limit "
+            f"of {limits.max_expanded_fields}",
             "QUERY_TOO_LARGE",
-            fields=fields,
+            fields=shape.fields,
             limit=limits.max_expanded_fields,
         )
-    aliases = analysis.aliases(operation.selection_set)
-    if aliases > limits.max_aliases:
+    if shape.aliases > limits.max_aliases:
         raise LimitError(
-            f"{aliases} aliases found. Allowed: {limits.max_aliases}",
+            f"{shape.aliases} aliases found. Allowed: {limits.max_aliases}",
             "QUERY_TOO_MANY_ALIASES",
-            aliases=aliases,
+            aliases=shape.aliases,
             limit=limits.max_aliases,
         )
-    depth = analysis.depth(operation.selection_set)
-    if depth > limits.max_depth:
+    if shape.depth > limits.max_depth:
         raise LimitError(
-            f"query depth {depth} exceeds the limit of {limits.max_depth}",
+            f"query depth {shape.depth} exceeds the limit of {limits.max_depth}",
             "QUERY_TOO_DEEP",
-            depth=depth,
+            depth=shape.depth,
             limit=limits.max_depth,
         )
     cost = analysis.cost((schema.query_type,), operation.selection_set)

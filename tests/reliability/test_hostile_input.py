@@ -68,7 +68,7 @@ def test_fan_out_measures_are_exact_within_the_limit() -> None:
     schema = build_schema()._schema
     operation, fragments = _operation(parse(fan_out(8)), None)
     assert operation is not None
-    assert _Analysis(schema, fragments, {}).expanded_fields(operation.selection_set) == 512
+    assert _Analysis(schema, fragments, {}).shape(operation.selection_set).fields == 512
 
 
 async def test_variable_defaults_are_costed_as_given(service: Service) -> None:
