@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -115,22 +115,25 @@ async def test_a_request_past_its_deadline_is_stopped(settings: Settings, fresh_
             assert response.status_code == 504
             assert assert_json_error(response)["errors"][0]["extensions"]["code"] == "REQUEST_TIMEOUT"
             # Its statement was cancelled at the deadline, not left waiting on the lock.
-            waiting = await lock.fetchval(
-                "select count(*) from pg_stat_activity where application_name = 'detente' and wait_event_type = 'Lock'"
-            )
-            for _ in range(50):
-                if not waiting:
-                    break
-                await asyncio.sleep(0.1)
-                waiting = await lock.fetchval(
-                    "select count(*) from pg_stat_activity where application_name = 'detente' "
-                    "and wait_event_type = 'Lock'"
-                )
-            assert waiting == 0
+            assert await _until_lock_waiters(lock, lambda n: n == 0) == 0
             await lock.execute("rollback")
             assert (await service.graphql("{ events { totalCount } }"))["data"]
     finally:
         await lock.close()
+
+
+async def _until_lock_waiters(conn: asyncpg.Connection, done: Callable[[int], bool]) -> int:
+    """The number of the service's statements waiting on a lock, once `done` holds of it (or
+    after a bounded wait)."""
+    count = 0
+    for _ in range(100):
+        count = await conn.fetchval(
+            "select count(*) from pg_stat_activity where application_name = 'detente' and wait_event_type = 'Lock'"
+        )
+        if done(count):
+            break
+        await asyncio.sleep(0.05)
+    return int(count)
 
 
 async def _exchange(port: int, data: bytes, wait: float = 5.0) -> bytes:
@@ -227,13 +230,7 @@ async def test_requests_past_the_in_flight_cap_get_a_json_503(settings: Settings
             held = asyncio.ensure_future(
                 service.client.post("/graphql", json={"query": "{ events { totalCount } }"})
             )
-            for _ in range(100):  # until the held request is in flight (waiting on the lock)
-                if await lock.fetchval(
-                    "select count(*) from pg_stat_activity where application_name = 'detente' "
-                    "and wait_event_type = 'Lock'"
-                ):
-                    break
-                await asyncio.sleep(0.05)
+            assert await _until_lock_waiters(lock, lambda n: n > 0)  # the held request is in flight
             assert (await service.client.get("/health")).status_code == 200  # probes are exempt
             refused = await service.client.get("/graphql", params={"query": "{ release { version } }"})
             assert refused.status_code == 503
