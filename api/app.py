@@ -95,7 +95,7 @@ def create_app(settings: Settings, database_url: str, pool_init: PoolInit | None
             Route("/static/{path:path}", assets.endpoint, methods=["GET"]),
             Route("/health", health),
             Route("/ready", ready),
-            *file_routes(schema, settings),  # before the other /v1 routes: /v1/metrics/{slug}.csv
+            *file_routes(schema, settings, assets),  # before the other /v1 routes: /v1/metrics/{slug}.csv
         ],
         middleware=[
             Middleware(RequestIdMiddleware, max_in_flight=settings.max_requests_in_flight),

@@ -26,12 +26,6 @@ class UnknownRelease(Exception):
         self.version = version
 
 
-async def release_versions(conn: asyncpg.Pool | asyncpg.Connection) -> list[str]:
-    """Versions loaded, oldest first (a version loaded twice appears once, at its last load)."""
-    rows = await conn.fetch("select version from release group by version order by max(id)")
-    return [r["version"] for r in rows]
-
-
 async def changes_since(conn: asyncpg.Pool | asyncpg.Connection, since: str | None) -> list[RecordChange]:
     """Records changed by the releases loaded after the last load of `since` (every change when
     None), net per record: added then changed is ADDED, anything then removed is REMOVED (a

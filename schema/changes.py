@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from enum import Enum
 from typing import Annotated
 
@@ -10,9 +11,11 @@ import strawberry
 from db import changes as db_changes
 from db.release import latest_release
 from schema.context import Info
-from schema.errors import NotFound
+from schema.errors import BadRequest
+from schema.shown import shown
 
 V = strawberry.enum_value
+_VERSION = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?")  # as the release table's check
 
 
 @strawberry.enum(description="What a release did to a record.")
@@ -63,13 +66,14 @@ async def changes(
             "release loaded after it. Omitted: every change since the first load."
         ),
     ] = None,
-) -> ReleaseChanges:
+) -> ReleaseChanges | None:
+    if since is not None and not _VERSION.fullmatch(since):
+        raise BadRequest(f"since must be a release version such as 0.1.0, got {shown(since)!r}")
     pool = info.context.pool
     try:
         records = await db_changes.changes_since(pool, since)
     except db_changes.UnknownRelease:
-        known = ", ".join(await db_changes.release_versions(pool)) or "none"
-        raise NotFound(f"release {since!r} was never loaded here (loaded: {known})") from None
+        return None
     current = await latest_release(pool)
     by_kind: dict[str, dict[str, list[ChangedRecord]]] = {
         kind: {"ADDED": [], "CHANGED": [], "REMOVED": []} for kind in db_changes.KINDS

@@ -153,10 +153,11 @@ class Query:
         "each hit has its rank and a highlighted snippet.",
     )
 
-    changes: ReleaseChanges = strawberry.field(
+    changes: ReleaseChanges | None = strawberry.field(
         resolver=changes,
         description="Which records the releases loaded after `since` added, changed or removed, "
-        "per kind, so a local copy can be reconciled (removed records as tombstones).",
+        "per kind, so a local copy can be reconciled (removed records as tombstones); null when "
+        "`since` names a release never loaded here.",
     )
 
     @strawberry.field(description="The data release that is loaded; null before any load.")

@@ -319,8 +319,8 @@ def file_etag(path: Path) -> str:
     return f'"{h.hexdigest()[:32]}"'
 
 
-_VERSION = re.compile(r"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$")
+_VERSION = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?")
 
 
 def is_version(text: str) -> bool:
-    return bool(_VERSION.match(text)) and len(text) <= 100
+    return len(text) <= 100 and _VERSION.fullmatch(text) is not None

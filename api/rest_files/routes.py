@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from api.assets import StaticAssets
 from api.problems import problem
 from api.rest_files import svg
 from api.rest_files.charts import ChartsPage
@@ -92,7 +93,7 @@ def _query(request: Request) -> list[tuple[str, str]]:
 
 
 class FileRoutes:
-    def __init__(self, schema: DetenteSchema, settings: Settings) -> None:
+    def __init__(self, schema: DetenteSchema, settings: Settings, assets: StaticAssets | None = None) -> None:
         self.executor = Executor(schema, settings)
         self.settings = settings
         self.store = PackageStore(schema._schema)
@@ -100,7 +101,7 @@ class FileRoutes:
         self.event_params = filter_params(graphql_schema, "EventFilter")
         self.observation_params = filter_params(graphql_schema, "ObservationFilter")
         self.dictionary = orjson.dumps(dictionary(graphql_schema), option=orjson.OPT_INDENT_2)
-        self.charts = ChartsPage(self)
+        self.charts = ChartsPage(self, assets)
 
     # -- helpers
 
@@ -165,6 +166,15 @@ class FileRoutes:
             since = rest.get("since") or None
             tag = await self.executor.tag(request)
             data = await self.executor.data(request, CHANGES_DOCUMENT, {"since": since})
+            if data["changes"] is None:
+                versions = await self.executor.data(request, "{ release { version } }")
+                loaded = versions["release"]["version"] if versions["release"] else "none"
+                return problem(
+                    request,
+                    404,
+                    "NOT_FOUND",
+                    f"release {since!r} was never loaded here (the loaded release is {loaded})",
+                )
             return cached(request, tag, orjson.dumps(data["changes"]), JSON)
 
         return await self._answer(request, work())
@@ -393,6 +403,6 @@ def _subtitle(request: Request, default: str) -> str:
     return "Filters: " + "; ".join(f"{k}={v}" for k, v in query) if query else default
 
 
-def routes(schema: DetenteSchema, settings: Settings) -> list[BaseRoute]:
+def routes(schema: DetenteSchema, settings: Settings, assets: StaticAssets | None = None) -> list[BaseRoute]:
     """The routes, for create_app: mount them before the other /v1 routes."""
-    return FileRoutes(schema, settings).routes()
+    return FileRoutes(schema, settings, assets).routes()

@@ -4,6 +4,7 @@ once per process however many ask at once."""
 from __future__ import annotations
 
 import asyncio
+import atexit
 import shutil
 import tempfile
 from collections import OrderedDict
@@ -37,6 +38,7 @@ class PackageStore:
     def _folder(self) -> Path:
         if self._dir is None:
             self._dir = Path(tempfile.mkdtemp(prefix="detente-packages-"))
+            atexit.register(shutil.rmtree, self._dir, ignore_errors=True)
         return self._dir
 
     async def get(self, pool: asyncpg.Pool, content_hash: str) -> Built | None:
@@ -68,7 +70,3 @@ class PackageStore:
                 _, dropped = self._built.popitem(last=False)
                 dropped.path.unlink(missing_ok=True)
             return built
-
-    def close(self) -> None:
-        if self._dir is not None:
-            shutil.rmtree(self._dir, ignore_errors=True)

@@ -168,8 +168,13 @@ async def test_rest_and_graphql_report_the_same_changes(
         unknown = await service.client.get("/v1/changes", params={"since": "9.9.9"})
         assert unknown.status_code == 404
         assert unknown.headers["content-type"] == "application/problem+json"
-        assert unknown.json()["code"] == "NOT_FOUND" and FIRST in unknown.json()["detail"]
+        assert unknown.json()["code"] == "NOT_FOUND" and "9.9.9" in unknown.json()["detail"]
         stray = await service.client.get("/v1/changes", params={"sinse": FIRST})
         assert stray.status_code == 400 and stray.json()["parameters"] == ["sinse"]
-        errors = await service.graphql('{ changes(since: "9.9.9") { since } }')
-        assert errors["errors"][0]["extensions"]["code"] == "NOT_FOUND"  # type: ignore[index]
+        for bad in ("0.1.0\x00", "latest", "0.1.0\n"):
+            refused = await service.client.get("/v1/changes", params={"since": bad})
+            assert (refused.status_code, refused.json()["code"]) == (400, "BAD_USER_INPUT"), bad
+        never = await service.graphql('{ changes(since: "9.9.9") { since } }')
+        assert never == {"data": {"changes": None}}
+        malformed = await service.graphql('{ changes(since: "") { since } }')
+        assert malformed["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"  # type: ignore[index]
