@@ -23,6 +23,7 @@ from api.middleware import RequestIdMiddleware
 from api.pages import Pages
 from api.persisted import PersistedQueries
 from api.release_tag import ReleaseTag
+from api.rest_files import routes as file_routes
 from api.settings import Settings
 from schema.build import build_schema
 
@@ -85,9 +86,8 @@ def create_app(settings: Settings, database_url: str, pool_init: PoolInit | None
     )
     assets = StaticAssets()
     pages = Pages(assets)
-    graphql = GraphQLEndpoint(
-        build_schema(settings.query_limits()), persisted, ReleaseTag(), settings, pages.explorer
-    )
+    schema = build_schema(settings.query_limits())
+    graphql = GraphQLEndpoint(schema, persisted, ReleaseTag(), settings, pages.explorer)
     return Starlette(
         routes=[
             Route("/", pages.landing, methods=["GET"]),
@@ -95,6 +95,7 @@ def create_app(settings: Settings, database_url: str, pool_init: PoolInit | None
             Route("/static/{path:path}", assets.endpoint, methods=["GET"]),
             Route("/health", health),
             Route("/ready", ready),
+            *file_routes(schema, settings, assets),  # before the other /v1 routes: /v1/metrics/{slug}.csv
         ],
         middleware=[
             Middleware(RequestIdMiddleware, max_in_flight=settings.max_requests_in_flight),

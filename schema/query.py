@@ -18,6 +18,7 @@ from db import topics as db_topics
 from db.release import latest_release
 from schema.actors import ActorFilter, _actor_filter
 from schema.aggregates import EventCount, EventGroupBy, TimelineBucket, TimelineInterval
+from schema.changes import ReleaseChanges, changes
 from schema.context import Context, Info
 from schema.errors import BadRequest
 from schema.events import EventFilter, event_filter
@@ -150,6 +151,13 @@ class Query:
         resolver=search,
         description="Search events, policies, actors and sources at once, most relevant first; "
         "each hit has its rank and a highlighted snippet.",
+    )
+
+    changes: ReleaseChanges | None = strawberry.field(
+        resolver=changes,
+        description="Which records the releases loaded after `since` added, changed or removed, "
+        "per kind, so a local copy can be reconciled (removed records as tombstones); null when "
+        "`since` names a release never loaded here.",
     )
 
     @strawberry.field(description="The data release that is loaded; null before any load.")

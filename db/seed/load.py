@@ -13,6 +13,7 @@ from typing import Any
 
 import asyncpg
 
+from db.seed.changes import record_changes
 from db.seed.read import Dataset, read_dataset
 
 # (table, key column, columns with their array types); the key is the natural key in the files.
@@ -82,6 +83,7 @@ class SeedReport:
     release_version: str
     skipped: bool = False
     changes: dict[str, dict[str, int]] = field(default_factory=dict)
+    records: dict[str, int] = field(default_factory=dict)  # records ADDED, CHANGED, REMOVED
 
     def _bump(self, table: str, what: str, count: int) -> None:
         if count:
@@ -112,7 +114,8 @@ async def load_seeds(conn: asyncpg.Connection, root: Path, *, force: bool = Fals
         await _write(conn, dataset, report)
         # A forced reload of unchanged files writes no new release row.
         if report.changed or latest != dataset.content_hash:
-            await _record_release(conn, dataset)
+            release_id = await _record_release(conn, dataset, _changelog(root))
+            report.records = await record_changes(conn, release_id, dataset)
     return report
 
 
@@ -403,14 +406,21 @@ async def _links(
     report._bump(table, "inserted", int(status.split()[-1]))
 
 
-async def _record_release(conn: asyncpg.Connection, data: Dataset) -> None:
+def _changelog(root: Path) -> str | None:
+    """The data changelog beside the files, kept with the release (its dataset package carries it)."""
+    path = root / "CHANGELOG.md"
+    return path.read_text(encoding="utf-8") if path.is_file() else None
+
+
+async def _record_release(conn: asyncpg.Connection, data: Dataset, changelog: str | None) -> int:
     counts = {}
     for table in ("event", "policy", "actor", "metric", "observation", "source", "topic"):
         counts[table] = await conn.fetchval(f"select count(*) from {table}")
-    await conn.execute(
+    release_id: int = await conn.fetchval(
         """
-        insert into release (version, released_on, notes, license, content_hash, row_counts)
-        values ($1, $2, $3, $4, $5, $6::jsonb)
+        insert into release (version, released_on, notes, license, content_hash, row_counts, changelog)
+        values ($1, $2, $3, $4, $5, $6::jsonb, $7)
+        returning id
         """,
         data.release.version,
         data.release.date,
@@ -418,4 +428,6 @@ async def _record_release(conn: asyncpg.Connection, data: Dataset) -> None:
         data.release.license,
         data.content_hash,
         json.dumps(counts),
+        changelog,
     )
+    return release_id
