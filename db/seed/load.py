@@ -13,6 +13,7 @@ from typing import Any
 
 import asyncpg
 
+from db.release import RELEASE_CHANNEL
 from db.seed.read import Dataset, read_dataset
 
 # (table, key column, columns with their array types); the key is the natural key in the files.
@@ -113,6 +114,8 @@ async def load_seeds(conn: asyncpg.Connection, root: Path, *, force: bool = Fals
         # A forced reload of unchanged files writes no new release row.
         if report.changed or latest != dataset.content_hash:
             await _record_release(conn, dataset)
+            # Delivered at commit: every listening service drops its caches and reads the new tag.
+            await conn.execute("select pg_notify($1, $2)", RELEASE_CHANNEL, dataset.content_hash)
     return report
 
 
