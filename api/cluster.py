@@ -58,8 +58,10 @@ class Cluster:
     @contextlib.asynccontextmanager
     async def running(self, database_url: str, pool: asyncpg.Pool) -> AsyncIterator[None]:
         """The release listener for the app's lifetime; the Redis link closed after it."""
+        # LISTEN needs a session of its own on the primary: not a standby (which refuses it), not
+        # pgbouncer's transaction pooling (which hands the session to others).
         self.events = ReleaseEvents(
-            database_url,
+            self.settings.database_listen_url or database_url,
             pool,
             self.release_tag,
             self.drop_release_caches,

@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     # Sharing between replicas (README "Running several replicas"): api/shared_cache.py,
     # api/ratelimit.py, api/release_events.py.
     redis_url: str | None = None
+    database_listen_url: str | None = Field(
+        default=None,
+        description="Postgres the release listener connects to directly; unset: DATABASE_URL.",
+    )
     redis_prefix: str = "detente:"
     rate_limit_keys: SecretStr | None = None
     rate_limit_keys_file: Path | None = None

@@ -17,6 +17,7 @@ import httpx
 from api.release_events import LISTENER_NAME
 from api.settings import Settings
 from bench.pgserver import pg_server
+from db.release import RELEASE_CHANNEL
 from db.seed import load_seeds
 from tests.conftest import FIXTURE_SEEDS, migrate_and_load, running_service
 from tests.processes import clean_environment, run, serving
@@ -148,3 +149,35 @@ async def test_a_service_listens_again_after_its_postgres_restarts(settings: Set
             finally:
                 await conn.close()
             await _until_all_answer([client], "Governance, renamed", before)
+
+
+async def test_the_listener_connects_where_database_listen_url_says(
+    settings: Settings, fresh_url: str, empty_url: str
+) -> None:
+    # The notice comes through the listen URL (here another database), the tag from the pool's.
+    listened = settings.model_copy(update={"database_listen_url": empty_url})
+    async with running_service(listened, fresh_url) as service:
+        client = service.client
+
+        async def listening(c: httpx.AsyncClient) -> bool:
+            return bool((await _stats(c))["listening"])
+
+        await _until([client], listening)
+        before = (await client.get("/graphql", params=QUERY)).headers["etag"]
+        data = await asyncpg.connect(fresh_url)
+        other = await asyncpg.connect(empty_url)
+        try:
+            await data.execute(
+                "insert into release (version, released_on, notes, license, content_hash, row_counts) "
+                "values ('9.9.9', current_date, 'test', 'CC-BY-4.0', 'listened', '{}')"
+            )
+            await other.execute("select pg_notify($1, 'listened')", RELEASE_CHANNEL)
+        finally:
+            await data.close()
+            await other.close()
+
+        async def follows(c: httpx.AsyncClient) -> bool:
+            return (await c.get("/graphql", params=QUERY)).headers["etag"] != before
+
+        await _until([client], follows)
+        assert (await _stats(client))["tag"] == "listened"
