@@ -105,7 +105,8 @@ class ReleaseEvents:
         self.release_tag.ttl_s = LISTENING_POLL_S
         if self.stats.connects > 1:
             logger.info("listening for releases again")
-        self._start(None)  # a load may have committed while nobody listened
+        if self.release_tag.read:
+            self._start(None)  # a load may have committed since the tag was read
         while not lost.is_set() and not conn.is_closed():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(lost.wait(), HEALTH_CHECK_S)

@@ -32,6 +32,11 @@ class ReleaseTag:
         """The last tag read ("" before the first)."""
         return self._value
 
+    @property
+    def read(self) -> bool:
+        """Whether the tag was ever read (until then, the first request reads it)."""
+        return self._read_at != float("-inf")
+
     async def current(self, pool: asyncpg.Pool, timeout_s: float) -> str:
         now = time.monotonic()
         if now - self._read_at > self.ttl_s:
