@@ -17,12 +17,11 @@ from starlette.routing import Route
 
 from api.assets import StaticAssets
 from api.background import within
+from api.cluster import Cluster
 from api.database import PoolInit, create_pool
 from api.graphql_http import GraphQLEndpoint
 from api.middleware import RequestIdMiddleware
 from api.pages import Pages
-from api.persisted import PersistedQueries
-from api.release_tag import ReleaseTag
 from api.rest_files import routes as file_routes
 from api.settings import Settings
 from schema.build import build_schema
@@ -73,29 +72,36 @@ def create_app(settings: Settings, database_url: str, pool_init: PoolInit | None
             raise
         _tune_garbage_collector()
         try:
-            yield {"pool": pool, "lookup_pool": lookup_pool}
+            async with cluster.running(database_url, pool):
+                yield {"pool": pool, "lookup_pool": lookup_pool}
         finally:
             await lookup_pool.close()
             await pool.close()
 
-    persisted = PersistedQueries.from_manifest(
-        settings.persisted_queries_file,
-        settings.persisted_queries_only,
-        settings.persisted_queries_max,
-        settings.persisted_queries_bytes,
-    )
+    cluster = Cluster(settings)  # what replicas share (Redis) and the release listener
     assets = StaticAssets()
     pages = Pages(assets)
     schema = build_schema(settings.query_limits())
-    graphql = GraphQLEndpoint(schema, persisted, ReleaseTag(), settings, pages.explorer)
-    return Starlette(
+    graphql = GraphQLEndpoint(
+        schema,
+        cluster.persisted,
+        cluster.release_tag,
+        settings,
+        pages.explorer,
+        cluster.responses,
+        cluster.limiter,
+    )
+    app = Starlette(
         routes=[
             Route("/", pages.landing, methods=["GET"]),
             Route("/graphql", graphql),
             Route("/static/{path:path}", assets.endpoint, methods=["GET"]),
             Route("/health", health),
             Route("/ready", ready),
-            *file_routes(schema, settings, assets),  # before the other /v1 routes: /v1/metrics/{slug}.csv
+            Route("/cluster/stats", cluster.endpoint, methods=["GET"]),
+            *file_routes(
+                schema, settings, assets, cluster.release_tag
+            ),  # before the other /v1 routes: /v1/metrics/{slug}.csv
         ],
         middleware=[
             Middleware(RequestIdMiddleware, max_in_flight=settings.max_requests_in_flight),
@@ -104,9 +110,11 @@ def create_app(settings: Settings, database_url: str, pool_init: PoolInit | None
                 allow_origins=settings.cors_origins,
                 allow_methods=["GET", "POST", "OPTIONS"],
                 allow_headers=["*"],
-                expose_headers=["x-request-id", "etag"],
+                expose_headers=["x-request-id", "etag", "ratelimit", "ratelimit-policy", "retry-after"],
                 max_age=86400,
             ),
         ],
         lifespan=lifespan,
     )
+    app.state.cluster = cluster
+    return app

@@ -25,12 +25,16 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from api.background import within
+from api.cdn import RELEASE_PARAMETER, cdn_headers, pin_mismatch
 from api.persisted import PersistedQueries, PersistedQueryError
+from api.ratelimit import Quota, RateLimiter, UnknownKey, refusal_message
 from api.release_tag import ReleaseTag
 from api.settings import Settings
+from api.shared_cache import ResponseCache, SharedCache
 from schema.bounded import BoundedCache
 from schema.build import DetenteSchema
 from schema.context import new_context
+from schema.cost import operation_cost
 
 logger = logging.getLogger("detente.http")
 
@@ -89,20 +93,33 @@ class GraphQLEndpoint:
         release_tag: ReleaseTag,
         settings: Settings,
         explorer: Callable[[], Response],
+        cache: ResponseCache | None = None,
+        limiter: RateLimiter | None = None,
     ) -> None:
         self.schema = schema
         self.persisted = persisted
         self.release_tag = release_tag
         self.settings = settings
-        self._cache: BoundedCache[str, tuple[str, bytes]] = BoundedCache(
-            settings.response_cache_entries, settings.response_cache_bytes
+        # In-process unless given one shared through Redis (api/shared_cache.py).
+        self._cache = cache or ResponseCache(
+            SharedCache(
+                "responses", BoundedCache(settings.response_cache_entries, settings.response_cache_bytes)
+            )
         )
+        self.limiter = limiter
         self.explorer = explorer  # the HTML page a browser gets (GraphiQL)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
         media = _media_type(request.headers.get("accept")) or JSON
         try:
+            if self.limiter is not None:
+                try:
+                    request.state.client = self.limiter.client(request)
+                except UnknownKey:
+                    raise _RequestError(
+                        401, "the API key is not known to this service", "API_KEY_INVALID"
+                    ) from None
             response = await self._handle(request)
         except _RequestError as error:
             response = self._error(str(error), error.code, error.status, media, request)
@@ -115,6 +132,16 @@ class GraphQLEndpoint:
             )
             response = self._error(UNAVAILABLE_MESSAGE, "SERVICE_UNAVAILABLE", 503, media, request)
             response.headers["retry-after"] = RETRY_AFTER_S
+        charged = getattr(request.state, "quota", None) is not None
+        if getattr(request.state, "client", None) is not None and not charged:
+            try:
+                await self._spend(request, 1)  # answers that ran nothing are counted too
+            except _RequestError as error:
+                response = self._error(str(error), error.code, error.status, media, request)
+                response.headers.update(error.headers)
+        quota: Quota | None = getattr(request.state, "quota", None)
+        if quota is not None:
+            response.headers.update(quota.headers())
         if request.method == "HEAD":
             response.body = b""
         await response(scope, receive, send)
@@ -154,7 +181,7 @@ class GraphQLEndpoint:
         params = await self._params(request)
         query, variables, operation_name, extensions = self._check(params)
         try:
-            query, to_learn = self.persisted.resolve(query, extensions)
+            query, to_learn = await self.persisted.resolve(query, extensions)
         except PersistedQueryError as error:
             return self._respond(
                 {"errors": [{"message": error.message, "extensions": {"code": error.code}}]},
@@ -164,6 +191,12 @@ class GraphQLEndpoint:
 
         cache_key = None
         tag = ""
+        pinned = request.query_params.get(RELEASE_PARAMETER)
+        if pinned is not None:
+            tag = await self.release_tag.current(request.state.pool, self.settings.pool_timeout_ms / 1000)
+            mismatch = pin_mismatch(pinned, tag)
+            if mismatch is not None:
+                raise _RequestError(409, mismatch, "RELEASE_NOT_LOADED")
         if method != "POST":
             if self._operation_type(query, operation_name) == OperationType.MUTATION:
                 raise _RequestError(
@@ -171,16 +204,22 @@ class GraphQLEndpoint:
                 )
             tag = await self.release_tag.current(request.state.pool, self.settings.pool_timeout_ms / 1000)
             raw = orjson.dumps([tag, query, variables, operation_name, media], option=orjson.OPT_SORT_KEYS)
-            cache_key = hashlib.sha256(raw).hexdigest()
-            cached = self._cache.get(cache_key)
+            # Keyed by release, so entries of a release no longer loaded are never read again.
+            cache_key = f"{tag[:16]}:{hashlib.sha256(raw).hexdigest()}"
+            cached, where = await self._cache.get(cache_key)
             if cached is not None:
+                await self._spend(request, 1)
                 etag, body = cached
                 if etag in _etags(request.headers.get("if-none-match")):
-                    return Response(
-                        status_code=304, headers={"etag": etag, "cache-control": CACHE_CONTROL_GET}
+                    return self._cacheable(
+                        Response(status_code=304, headers={"etag": etag, "cache-control": CACHE_CONTROL_GET}),
+                        tag,
+                        pinned,
+                        where,
                     )
-                return self._raw(body, 200, media, etag)
+                return self._cacheable(self._raw(body, 200, media, etag), tag, pinned, where)
 
+        await self._spend(request, self._cost(query, variables, operation_name))
         answer = await self._execute(request, query, variables, operation_name)
         if answer is None:
             return self._error(
@@ -194,7 +233,7 @@ class GraphQLEndpoint:
         data, errors = answer
         request_error = bool(errors) and data is None and all(e.path is None for e in errors)
         if to_learn is not None and not request_error:
-            self.persisted.learn(to_learn, query)
+            await self.persisted.learn(to_learn, query)
         formatted = [e.formatted for e in errors] or None
         if request_error and media == GRAPHQL_RESPONSE:
             payload: dict[str, Any] = {"errors": formatted}
@@ -211,10 +250,46 @@ class GraphQLEndpoint:
             return self._raw(body, status, media, None)
         # Of the bytes sent and the release they come from: equal only for an equal answer.
         etag = f'"{hashlib.sha256(tag.encode() + body).hexdigest()[:32]}"'
-        self._cache.put(cache_key, (etag, body), len(body) + len(cache_key))
+        await self._cache.put(cache_key, etag, body)
         if etag in _etags(request.headers.get("if-none-match")):
-            return Response(status_code=304, headers={"etag": etag, "cache-control": CACHE_CONTROL_GET})
-        return self._raw(body, status, media, etag)
+            return self._cacheable(
+                Response(status_code=304, headers={"etag": etag, "cache-control": CACHE_CONTROL_GET}),
+                tag,
+                pinned,
+                "miss",
+            )
+        return self._cacheable(self._raw(body, status, media, etag), tag, pinned, "miss")
+
+    @staticmethod
+    def _cacheable(response: Response, tag: str, pinned: str | None, where: str) -> Response:
+        """A cacheable answer: surrogate keys naming its release (immutable when pinned to it),
+        and where the service found it (`Detente-Cache`: local, shared or miss)."""
+        response.headers.update(cdn_headers(tag, pinned is not None))
+        response.headers["detente-cache"] = where
+        return response
+
+    def _cost(self, query: str, variables: dict[str, Any] | None, operation_name: str | None) -> int:
+        """What running the query spends of a rate limit: its cost, at least 1."""
+        if self.limiter is None:
+            return 1
+        try:
+            document = self.schema.documents.parse(query)
+            cost = operation_cost(self.schema._schema, document, variables, operation_name)
+        except (GraphQLError, RecursionError):
+            return 1  # the executor refuses it: it costs what any refused request does
+        # Past MAX_COST the guard refuses it (QUERY_TOO_COSTLY), which a rate limit must not hide.
+        return 1 if cost > self.schema.documents.limits.max_cost else max(cost, 1)
+
+    async def _spend(self, request: Request, points: int) -> None:
+        """Charges the client (once per request); raises 429 when it is over its budget."""
+        if self.limiter is None or getattr(request.state, "quota", None) is not None:
+            return
+        quota = await self.limiter.spend(request.state.client, points)
+        request.state.quota = quota
+        if not quota.allowed:
+            raise _RequestError(
+                429, refusal_message(quota), "RATE_LIMITED", {"retry-after": str(quota.reset_s)}
+            )
 
     def _operation_type(self, query: str, operation_name: str | None) -> OperationType | None:
         try:

@@ -4,6 +4,7 @@ A client sends `extensions.persistedQuery.sha256Hash` alone; the server answers 
 or with PersistedQueryNotFound so the client resends the hash with the query, which is stored
 once it has parsed and validated (`learn`): text the parser rejects is never kept. The store is
 bounded by entries and bytes. In allow-list mode only documents from the manifest run at all.
+With Redis (`REDIS_URL`) learned documents are shared by every replica (api/shared_cache.py).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from api.shared_cache import RedisLink, SharedCache
 from schema.bounded import BoundedCache
 
 
@@ -31,14 +33,24 @@ class PersistedQueries:
         only: bool = False,
         max_entries: int = 10_000,
         max_bytes: int = 16 * 2**20,
+        link: RedisLink | None = None,
+        ttl_s: int = 86_400,
     ) -> None:
         self._allowed = dict(allow_list or {})
-        self._learned: BoundedCache[str, str] = BoundedCache(max_entries, max_bytes)
+        self.learned = SharedCache(
+            "apq", BoundedCache(max_entries, max_bytes), link, max_entries, max_bytes, ttl_s
+        )
         self.only = only
 
     @classmethod
     def from_manifest(
-        cls, path: Path | None, only: bool, max_entries: int = 10_000, max_bytes: int = 16 * 2**20
+        cls,
+        path: Path | None,
+        only: bool,
+        max_entries: int = 10_000,
+        max_bytes: int = 16 * 2**20,
+        link: RedisLink | None = None,
+        ttl_s: int = 86_400,
     ) -> PersistedQueries:
         """A manifest is a JSON object of sha256 hash -> document."""
         manifest: dict[str, str] = {}
@@ -48,9 +60,9 @@ class PersistedQueries:
                 if hashlib.sha256(query.encode()).hexdigest() != digest:
                     raise ValueError(f"{path}: hash {digest} does not match its document")
                 manifest[digest] = query
-        return cls(manifest, only, max_entries, max_bytes)
+        return cls(manifest, only, max_entries, max_bytes, link, ttl_s)
 
-    def resolve(self, query: str | None, extensions: dict[str, Any] | None) -> tuple[str, str | None]:
+    async def resolve(self, query: str | None, extensions: dict[str, Any] | None) -> tuple[str, str | None]:
         """The document to run, and the hash to `learn` it under once it proved valid (None
         when there is nothing to learn)."""
         persisted = (extensions or {}).get("persistedQuery")
@@ -73,7 +85,10 @@ class PersistedQueries:
                 "persistedQuery.sha256Hash must be a sha256 hex digest", "PERSISTED_QUERY_INVALID", 400
             )
         if query is None:
-            known = self._allowed.get(digest) or self._learned.get(digest)
+            known = self._allowed.get(digest)
+            if known is None:
+                learned, _ = await self.learned.get(digest)
+                known = learned.decode() if learned is not None else None
             if known is None:
                 if self.only:
                     raise PersistedQueryError("unknown persisted query", "PERSISTED_QUERY_NOT_ALLOWED", 400)
@@ -88,5 +103,5 @@ class PersistedQueries:
             raise PersistedQueryError("unknown persisted query", "PERSISTED_QUERY_NOT_ALLOWED", 400)
         return query, (digest if digest not in self._allowed else None)
 
-    def learn(self, digest: str, query: str) -> None:
-        self._learned.put(digest, query, len(query))
+    async def learn(self, digest: str, query: str) -> None:
+        await self.learned.put(digest, query.encode())

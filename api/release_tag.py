@@ -1,7 +1,9 @@
 """The content hash of the loaded release, cached briefly: the data changes only on a load.
 
-When the database cannot be asked, the last hash read stands (a release cannot be loaded into a
-database that is gone); with none read yet, the failure reaches the caller.
+A process that listens for loads (api/release_events.py) is told at once and reads the tag again
+(`refresh`); the short poll (`ttl_s`) is the fallback for a process that is not listening, and a
+slow one while it is. When the database cannot be asked, the last hash read stands (a release
+cannot be loaded into a database that is gone); with none read yet, the failure reaches the caller.
 """
 
 from __future__ import annotations
@@ -23,16 +25,33 @@ class ReleaseTag:
     def __init__(self) -> None:
         self._value = ""
         self._read_at = float("-inf")
+        self.ttl_s = TTL_SECONDS
+
+    @property
+    def value(self) -> str:
+        """The last tag read ("" before the first)."""
+        return self._value
+
+    @property
+    def read(self) -> bool:
+        """Whether the tag was ever read (until then, the first request reads it)."""
+        return self._read_at != float("-inf")
 
     async def current(self, pool: asyncpg.Pool, timeout_s: float) -> str:
         now = time.monotonic()
-        if now - self._read_at > TTL_SECONDS:
+        if now - self._read_at > self.ttl_s:
             try:
-                read: str | None = await within(latest_content_hash(pool), timeout_s)
-                self._value = read or ""
+                await self.refresh(pool, timeout_s)
             except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
                 if self._read_at == float("-inf"):
                     raise
                 logger.warning("release tag unreadable; keeping the last one")
             self._read_at = now
+        return self._value
+
+    async def refresh(self, pool: asyncpg.Pool, timeout_s: float) -> str:
+        """Reads the tag now; raises when the database does not answer."""
+        read: str | None = await within(latest_content_hash(pool), timeout_s)
+        self._value = read or ""
+        self._read_at = time.monotonic()
         return self._value

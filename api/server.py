@@ -136,6 +136,9 @@ def server_config(app: Any, settings: Settings, host: str, port: int, **options:
         log_config=None,
         access_log=False,
         server_header=False,
+        # uvicorn would take X-Forwarded-For from any loopback peer: the client address is read
+        # by api/ratelimit.py, from TRUSTED_PROXIES only.
+        proxy_headers=False,
         timeout_keep_alive=settings.keepalive_timeout_s,
         http=GuardedProtocol,
         **options,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from schema.limits import QueryLimits
@@ -37,6 +37,17 @@ class Settings(BaseSettings):
     database_connect_timeout_s: float = Field(
         default=60.0, ge=0, description="How long startup retries its first database connection."
     )
+    # Sharing between replicas (README "Running several replicas"): api/shared_cache.py,
+    # api/ratelimit.py, api/release_events.py.
+    redis_url: str | None = None
+    database_listen_url: str | None = Field(
+        default=None,
+        description="Postgres the release listener connects to directly; unset: DATABASE_URL.",
+    )
+    redis_prefix: str = "detente:"
+    rate_limit_keys: SecretStr | None = None
+    rate_limit_keys_file: Path | None = None
+    trusted_proxies: Annotated[list[str], NoDecode] = []
 
     # Limits of the HTTP layer (the schema's own are in schema/limits.py). Each is listed in
     # the README's Limits table; tests/api/test_limits_doc.py holds the table to these fields.
@@ -83,7 +94,26 @@ class Settings(BaseSettings):
         default=16 * 2**20, ge=0, description="Bytes of learned persisted queries kept."
     )
 
-    @field_validator("cors_origins", mode="before")
+    redis_timeout_ms: int = Field(
+        default=50, ge=1, description="Deadline of one Redis call; past it Redis counts as down."
+    )
+    shared_cache_entries: int = Field(
+        default=50_000, ge=0, description="GET answers kept in Redis, for all replicas."
+    )
+    shared_cache_bytes: int = Field(
+        default=256 * 2**20, ge=0, description="Bytes of GET answers kept in Redis, for all replicas."
+    )
+    shared_cache_ttl_s: int = Field(
+        default=86_400, ge=1, description="Time an entry unused stays in Redis (answers, persisted queries)."
+    )
+    rate_limit_points: int = Field(
+        default=0,
+        ge=0,
+        description="Query cost a client may spend per window (0: no rate limit); then 429.",
+    )
+    rate_limit_window_s: int = Field(default=60, ge=1, description="The rate limit's window.")
+
+    @field_validator("cors_origins", "trusted_proxies", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):
@@ -117,6 +147,12 @@ HTTP_LIMITS = (
     "response_cache_bytes",
     "persisted_queries_max",
     "persisted_queries_bytes",
+    "redis_timeout_ms",
+    "shared_cache_entries",
+    "shared_cache_bytes",
+    "shared_cache_ttl_s",
+    "rate_limit_points",
+    "rate_limit_window_s",
 )
 
 

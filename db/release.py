@@ -7,6 +7,10 @@ from typing import Any
 
 import asyncpg
 
+# The channel a seed load notifies (in its transaction, so at commit) with the new content hash;
+# every service process listens on it (api/release_events.py).
+RELEASE_CHANNEL = "detente_release"
+
 
 async def latest_release(conn: asyncpg.Pool | asyncpg.Connection) -> dict[str, Any] | None:
     row = await conn.fetchrow(

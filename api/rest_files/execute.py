@@ -52,10 +52,12 @@ def unavailable(request: Request) -> Failed:
 
 
 class Executor:
-    def __init__(self, schema: DetenteSchema, settings: Settings) -> None:
+    def __init__(
+        self, schema: DetenteSchema, settings: Settings, release_tag: ReleaseTag | None = None
+    ) -> None:
         self.schema = schema
         self.settings = settings
-        self.release_tag = ReleaseTag()
+        self.release_tag = release_tag or ReleaseTag()
 
     async def tag(self, request: Request) -> str:
         """The loaded release's content hash (ETags are of it and the bytes sent)."""

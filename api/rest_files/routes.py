@@ -19,6 +19,7 @@ from starlette.routing import BaseRoute, Route
 
 from api.assets import StaticAssets
 from api.problems import problem
+from api.release_tag import ReleaseTag
 from api.rest_files import svg
 from api.rest_files.charts import ChartsPage
 from api.rest_files.dictionary import dictionary
@@ -93,8 +94,14 @@ def _query(request: Request) -> list[tuple[str, str]]:
 
 
 class FileRoutes:
-    def __init__(self, schema: DetenteSchema, settings: Settings, assets: StaticAssets | None = None) -> None:
-        self.executor = Executor(schema, settings)
+    def __init__(
+        self,
+        schema: DetenteSchema,
+        settings: Settings,
+        assets: StaticAssets | None = None,
+        release_tag: ReleaseTag | None = None,
+    ) -> None:
+        self.executor = Executor(schema, settings, release_tag)
         self.settings = settings
         self.store = PackageStore(schema._schema)
         graphql_schema = schema._schema
@@ -403,6 +410,12 @@ def _subtitle(request: Request, default: str) -> str:
     return "Filters: " + "; ".join(f"{k}={v}" for k, v in query) if query else default
 
 
-def routes(schema: DetenteSchema, settings: Settings, assets: StaticAssets | None = None) -> list[BaseRoute]:
-    """The routes, for create_app: mount them before the other /v1 routes."""
-    return FileRoutes(schema, settings, assets).routes()
+def routes(
+    schema: DetenteSchema,
+    settings: Settings,
+    assets: StaticAssets | None = None,
+    release_tag: ReleaseTag | None = None,
+) -> list[BaseRoute]:
+    """The routes, for create_app: mount them before the other /v1 routes. `release_tag` is the
+    app's own, so a release notification reaches these answers' ETags too."""
+    return FileRoutes(schema, settings, assets, release_tag).routes()

@@ -13,6 +13,7 @@ from typing import Any
 
 import asyncpg
 
+from db.release import RELEASE_CHANNEL
 from db.seed.changes import record_changes
 from db.seed.read import Dataset, read_dataset
 
@@ -116,6 +117,8 @@ async def load_seeds(conn: asyncpg.Connection, root: Path, *, force: bool = Fals
         if report.changed or latest != dataset.content_hash:
             release_id = await _record_release(conn, dataset, _changelog(root))
             report.records = await record_changes(conn, release_id, dataset)
+            # Delivered at commit: every listening service drops its caches and reads the new tag.
+            await conn.execute("select pg_notify($1, $2)", RELEASE_CHANNEL, dataset.content_hash)
     return report
 
 
