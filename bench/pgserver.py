@@ -14,6 +14,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -44,6 +45,9 @@ class PgServer:
 
             self._user = "embedded_postgres"
             ensure_user_exists(self._user)
+            # The data lives where the server's user can reach it whatever `directory`'s
+            # parents allow (pytest makes its temporary root 0700 at every session start).
+            self.pgdata = Path(tempfile.mkdtemp(prefix="detente-pg-")) / "pgdata"
 
     @property
     def url(self) -> str:
@@ -76,6 +80,7 @@ class PgServer:
                 with contextlib.suppress(PermissionError):
                     path.chmod(path.stat().st_mode | 0o005)  # others may traverse
             os.chown(self.directory, entry.pw_uid, entry.pw_gid)
+            os.chown(self.pgdata.parent, entry.pw_uid, entry.pw_gid)
         self._run(
             "initdb", "-D", str(self.pgdata), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"
         )
@@ -157,3 +162,4 @@ def pg_server(directory: Path) -> Iterator[PgServer]:
     finally:
         server.stop()
         shutil.rmtree(directory, ignore_errors=True)
+        shutil.rmtree(server.pgdata.parent, ignore_errors=True)
