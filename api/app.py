@@ -17,6 +17,7 @@ from starlette.routing import Route
 
 from api.assets import StaticAssets
 from api.background import within
+from api.compression import CompressionMiddleware
 from api.database import PoolInit, create_pool
 from api.graphql_http import GraphQLEndpoint
 from api.middleware import RequestIdMiddleware
@@ -98,6 +99,7 @@ def create_app(settings: Settings, database_url: str, pool_init: PoolInit | None
         ],
         middleware=[
             Middleware(RequestIdMiddleware, max_in_flight=settings.max_requests_in_flight),
+            Middleware(CompressionMiddleware, minimum_bytes=settings.compression_min_bytes),
             Middleware(
                 CORSMiddleware,
                 allow_origins=settings.cors_origins,

@@ -25,6 +25,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from api.background import within
+from api.compression import add_vary, coded_etag, encode, negotiate
 from api.persisted import PersistedQueries, PersistedQueryError
 from api.release_tag import ReleaseTag
 from api.settings import Settings
@@ -39,6 +40,8 @@ JSON = "application/json"
 CACHE_CONTROL_GET = "public, max-age=60, stale-while-revalidate=600"
 UNAVAILABLE_MESSAGE = "The database is unavailable; try again shortly."
 RETRY_AFTER_S = "2"
+# A cacheable answer depends on both: its media type, and its content coding (once large).
+VARY = "accept, accept-encoding"
 
 
 class _RequestError(Exception):
@@ -94,7 +97,8 @@ class GraphQLEndpoint:
         self.persisted = persisted
         self.release_tag = release_tag
         self.settings = settings
-        self._cache: BoundedCache[str, tuple[str, bytes]] = BoundedCache(
+        # Answers by release, request and content coding: (ETag, coding, coded bytes).
+        self._cache: BoundedCache[str, tuple[str, str | None, bytes]] = BoundedCache(
             settings.response_cache_entries, settings.response_cache_bytes
         )
         self.explorer = explorer  # the HTML page a browser gets (GraphiQL)
@@ -164,22 +168,23 @@ class GraphQLEndpoint:
 
         cache_key = None
         tag = ""
+        coding = negotiate(request.headers.get("accept-encoding"))
         if method != "POST":
             if self._operation_type(query, operation_name) == OperationType.MUTATION:
                 raise _RequestError(
                     405, "mutations are not allowed over GET", "METHOD_NOT_ALLOWED", {"allow": "POST"}
                 )
             tag = await self.release_tag.current(request.state.pool, self.settings.pool_timeout_ms / 1000)
-            raw = orjson.dumps([tag, query, variables, operation_name, media], option=orjson.OPT_SORT_KEYS)
+            raw = orjson.dumps(
+                [tag, query, variables, operation_name, media, coding], option=orjson.OPT_SORT_KEYS
+            )
             cache_key = hashlib.sha256(raw).hexdigest()
             cached = self._cache.get(cache_key)
             if cached is not None:
-                etag, body = cached
+                etag, sent_coding, body = cached
                 if etag in _etags(request.headers.get("if-none-match")):
-                    return Response(
-                        status_code=304, headers={"etag": etag, "cache-control": CACHE_CONTROL_GET}
-                    )
-                return self._raw(body, 200, media, etag)
+                    return self._not_modified(etag)
+                return self._raw(body, 200, media, etag, sent_coding)
 
         answer = await self._execute(request, query, variables, operation_name)
         if answer is None:
@@ -205,16 +210,20 @@ class GraphQLEndpoint:
                 payload["errors"] = formatted
             status = 200
         body = orjson.dumps(payload)
+        sent_coding = coding if len(body) >= self.settings.compression_min_bytes else None
         if cache_key is None or errors:
             # An answer with any error may be transient (an outage, a deadline): never kept,
             # never public, never validated by an ETag.
-            return self._raw(body, status, media, None)
-        # Of the bytes sent and the release they come from: equal only for an equal answer.
-        etag = f'"{hashlib.sha256(tag.encode() + body).hexdigest()[:32]}"'
-        self._cache.put(cache_key, (etag, body), len(body) + len(cache_key))
+            return self._coded(body, status, media, None, sent_coding)
+        # Of the bytes and the release they come from: equal only for an equal answer; a coded
+        # answer is another representation, with its own tag (RFC 9110 §8.8.3).
+        etag = coded_etag(f'"{hashlib.sha256(tag.encode() + body).hexdigest()[:32]}"', sent_coding)
+        if sent_coding is not None:
+            body = encode(body, sent_coding)
+        self._cache.put(cache_key, (etag, sent_coding, body), len(body) + len(cache_key))
         if etag in _etags(request.headers.get("if-none-match")):
-            return Response(status_code=304, headers={"etag": etag, "cache-control": CACHE_CONTROL_GET})
-        return self._raw(body, status, media, etag)
+            return self._not_modified(etag)
+        return self._raw(body, status, media, etag, sent_coding)
 
     def _operation_type(self, query: str, operation_name: str | None) -> OperationType | None:
         try:
@@ -333,11 +342,25 @@ class GraphQLEndpoint:
     def _respond(payload: dict[str, Any], status: int, media: str) -> Response:
         return GraphQLEndpoint._raw(orjson.dumps(payload), status, media, None)
 
+    def _coded(self, body: bytes, status: int, media: str, etag: str | None, coding: str | None) -> Response:
+        return self._raw(encode(body, coding) if coding else body, status, media, etag, coding)
+
     @staticmethod
-    def _raw(body: bytes, status: int, media: str, etag: str | None) -> Response:
+    def _not_modified(etag: str) -> Response:
+        headers = {"etag": etag, "cache-control": CACHE_CONTROL_GET, "vary": VARY}
+        return Response(status_code=304, headers=headers)
+
+    @staticmethod
+    def _raw(
+        body: bytes, status: int, media: str, etag: str | None, coding: str | None = None
+    ) -> Response:
+        """`body` is already coded with `coding` (None: the identity)."""
         headers = {"cache-control": "no-store"}
         if etag is not None:
-            headers = {"etag": etag, "cache-control": CACHE_CONTROL_GET, "vary": "accept"}
+            headers = {"etag": etag, "cache-control": CACHE_CONTROL_GET, "vary": VARY}
+        if coding is not None:
+            headers["content-encoding"] = coding
+            add_vary(headers, "accept-encoding")
         return Response(body, status_code=status, media_type=f"{media}; charset=utf-8", headers=headers)
 
 
