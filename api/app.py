@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from api import metrics
 from api.assets import StaticAssets
 from api.background import within
 from api.compression import CompressionMiddleware
@@ -96,6 +97,7 @@ def create_app(settings: Settings, database_url: str, pool_init: PoolInit | None
             Route("/static/{path:path}", assets.endpoint, methods=["GET"]),
             Route("/health", health),
             Route("/ready", ready),
+            Route("/metrics", metrics.endpoint, methods=["GET"]),
         ],
         middleware=[
             Middleware(RequestIdMiddleware, max_in_flight=settings.max_requests_in_flight),

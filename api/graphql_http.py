@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -24,6 +24,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from api import metrics
 from api.background import within
 from api.compression import add_vary, coded_etag, encode, negotiate
 from api.persisted import PersistedQueries, PersistedQueryError
@@ -99,7 +100,7 @@ class GraphQLEndpoint:
         self.settings = settings
         # Answers by release, request and content coding: (ETag, coding, coded bytes).
         self._cache: BoundedCache[str, tuple[str, str | None, bytes]] = BoundedCache(
-            settings.response_cache_entries, settings.response_cache_bytes
+            settings.response_cache_entries, settings.response_cache_bytes, "response"
         )
         self.explorer = explorer  # the HTML page a browser gets (GraphiQL)
 
@@ -123,10 +124,17 @@ class GraphQLEndpoint:
             response.body = b""
         await response(scope, receive, send)
 
+    @staticmethod
+    def _count_errors(errors: Sequence[Mapping[str, Any]]) -> None:
+        for error in errors:
+            code = (error.get("extensions") or {}).get("code")
+            metrics.ERRORS.labels(code if isinstance(code, str) else "NONE").inc()
+
     def _error(self, message: str, code: str, status: int, media: str, request: Request) -> Response:
         extensions: dict[str, Any] = {"code": code}
         if status >= 500:
             extensions["requestId"] = _request_id(request)
+        metrics.ERRORS.labels(code).inc()
         return self._respond({"errors": [{"message": message, "extensions": extensions}]}, status, media)
 
     async def _handle(self, request: Request) -> Response:
@@ -160,6 +168,7 @@ class GraphQLEndpoint:
         try:
             query, to_learn = self.persisted.resolve(query, extensions)
         except PersistedQueryError as error:
+            metrics.ERRORS.labels(error.code).inc()
             return self._respond(
                 {"errors": [{"message": error.message, "extensions": {"code": error.code}}]},
                 400 if media == GRAPHQL_RESPONSE and error.status == 400 else error.status,
@@ -169,8 +178,10 @@ class GraphQLEndpoint:
         cache_key = None
         tag = ""
         coding = negotiate(request.headers.get("accept-encoding"))
+        kind = self._operation_type(query, operation_name)
+        request.scope["state"]["operation"] = kind.value if kind is not None else "invalid"
         if method != "POST":
-            if self._operation_type(query, operation_name) == OperationType.MUTATION:
+            if kind == OperationType.MUTATION:
                 raise _RequestError(
                     405, "mutations are not allowed over GET", "METHOD_NOT_ALLOWED", {"allow": "POST"}
                 )
@@ -188,6 +199,7 @@ class GraphQLEndpoint:
 
         answer = await self._execute(request, query, variables, operation_name)
         if answer is None:
+            metrics.DEADLINES.labels("/graphql").inc()
             return self._error(
                 f"the request did not finish within its deadline of {self.settings.request_timeout_ms} ms "
                 "and was stopped; ask for less, or try again",
@@ -201,6 +213,8 @@ class GraphQLEndpoint:
         if to_learn is not None and not request_error:
             self.persisted.learn(to_learn, query)
         formatted = [e.formatted for e in errors] or None
+        if formatted:
+            self._count_errors(formatted)
         if request_error and media == GRAPHQL_RESPONSE:
             payload: dict[str, Any] = {"errors": formatted}
             status = 400
@@ -257,6 +271,9 @@ class GraphQLEndpoint:
                 extra={"request_id": _request_id(request), "deadline_ms": self.settings.request_timeout_ms},
             )
             return None
+        metrics.EXECUTIONS.labels(context.executor).inc()
+        if context.statement_timeouts:
+            metrics.STATEMENT_TIMEOUTS.labels("/graphql").inc(context.statement_timeouts)
         return result.data, list(result.errors or [])
 
     async def _params(self, request: Request) -> dict[str, Any]:

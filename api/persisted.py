@@ -33,7 +33,7 @@ class PersistedQueries:
         max_bytes: int = 16 * 2**20,
     ) -> None:
         self._allowed = dict(allow_list or {})
-        self._learned: BoundedCache[str, str] = BoundedCache(max_entries, max_bytes)
+        self._learned: BoundedCache[str, str] = BoundedCache(max_entries, max_bytes, "apq")
         self.only = only
 
     @classmethod
