@@ -20,6 +20,7 @@ from schema.limits import DEFAULT_LIMITS, QueryLimits
 from schema.metrics import Metric, Observation
 from schema.policies import Policy
 from schema.query import Query
+from schema.scalars import SCALAR_OVERRIDES
 from schema.sources import Source
 from schema.topics import Topic
 
@@ -61,6 +62,7 @@ def build_schema(limits: QueryLimits = DEFAULT_LIMITS, *, compiled: bool = True)
             CodedErrors,
         ],
         execution_context_class=CompiledExecutor if compiled else None,
+        scalar_overrides=SCALAR_OVERRIDES,
     )
     schema.documents = documents
     bound_plan_cache(schema._schema, limits)
