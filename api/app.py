@@ -9,6 +9,7 @@ from typing import TypedDict
 
 import asyncpg
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
@@ -52,6 +53,23 @@ async def ready(request: Request) -> Response:
             {"status": "unavailable", "reason": "the database does not answer"}, status_code=503
         )
     return JSONResponse({"status": "ready"})
+
+
+_HTTP_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own refusals (no such route, a method a route does not take) as JSON with a
+    stable code, like every other answer."""
+    assert isinstance(exc, HTTPException)
+    code = _HTTP_CODES.get(exc.status_code, "BAD_REQUEST")
+    metrics.ERRORS.labels(code).inc()
+    request_id = str(request.scope.get("state", {}).get("request_id", "-"))
+    return JSONResponse(
+        {"errors": [{"message": exc.detail, "extensions": {"code": code, "requestId": request_id}}]},
+        status_code=exc.status_code,
+        headers={**(exc.headers or {}), "cache-control": "no-store"},
+    )
 
 
 def _tune_garbage_collector() -> None:
@@ -111,5 +129,6 @@ def create_app(settings: Settings, database_url: str, pool_init: PoolInit | None
                 max_age=86400,
             ),
         ],
+        exception_handlers={HTTPException: http_error},
         lifespan=lifespan,
     )
