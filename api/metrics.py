@@ -28,7 +28,7 @@ from starlette.types import Scope
 from api.metrics_dir import MULTIPROC_ENV
 from schema import bounded
 
-OPERATION_KINDS = ("query", "mutation", "subscription")
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 REQUESTS = Counter(
     "detente_http_requests",
@@ -98,7 +98,8 @@ def route_template(scope: Scope) -> str:
 def observe_request(scope: Scope, status: int, seconds: float) -> None:
     route = route_template(scope)
     operation = scope.get("state", {}).get("operation", "")
-    REQUESTS.labels(route, scope["method"], str(status), operation).inc()
+    method = scope["method"] if scope["method"] in _METHODS else "OTHER"
+    REQUESTS.labels(route, method, str(status), operation).inc()
     LATENCY.labels(route, operation).observe(seconds)
 
 
