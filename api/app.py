@@ -20,7 +20,7 @@ from api import metrics
 from api.assets import StaticAssets
 from api.background import within
 from api.compression import CompressionMiddleware
-from api.database import PoolInit, create_pool
+from api.database import DATABASE_ERRORS, PoolInit, create_pool
 from api.graphql_http import GraphQLEndpoint
 from api.middleware import RequestIdMiddleware
 from api.pages import Pages
@@ -48,7 +48,7 @@ async def ready(request: Request) -> Response:
     pool: asyncpg.Pool = request.state.pool
     try:
         await within(pool.fetchval("select 1"), READY_TIMEOUT_S)
-    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
+    except DATABASE_ERRORS:
         return JSONResponse(
             {"status": "unavailable", "reason": "the database does not answer"}, status_code=503
         )

@@ -82,6 +82,17 @@ class _PoolConnection(asyncpg.Connection):
 
 PoolInit = Callable[[asyncpg.Connection], Awaitable[None]]
 
+# What a database that is gone, cut off or frozen raises. InternalClientError among them: a
+# connection the server just terminated can still be handed out while asyncpg consumes the
+# FATAL message, and its next statement fails with "another operation is in progress".
+DATABASE_ERRORS = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+)
+
 
 class _MeasuredPool(asyncpg.Pool):
     """A pool that reports how long each acquire waited, its timeouts and its size."""

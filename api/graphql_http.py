@@ -17,7 +17,6 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qsl
 
-import asyncpg
 import orjson
 from graphql import GraphQLError, OperationDefinitionNode, OperationType
 from starlette.requests import ClientDisconnect, Request
@@ -27,6 +26,7 @@ from starlette.types import Receive, Scope, Send
 from api import metrics
 from api.background import within
 from api.compression import add_vary, coded_etag, encode, negotiate
+from api.database import DATABASE_ERRORS
 from api.persisted import PersistedQueries, PersistedQueryError
 from api.release_tag import ReleaseTag
 from api.settings import Settings
@@ -112,7 +112,7 @@ class GraphQLEndpoint:
         except _RequestError as error:
             response = self._error(str(error), error.code, error.status, media, request)
             response.headers.update(error.headers)
-        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+        except DATABASE_ERRORS as error:
             # The database went away before anything ran (reading the release tag).
             logger.warning(
                 "database unavailable",

@@ -12,6 +12,7 @@ import time
 import asyncpg
 
 from api.background import within
+from api.database import DATABASE_ERRORS
 from db.release import latest_content_hash
 
 logger = logging.getLogger("detente.release")
@@ -30,7 +31,7 @@ class ReleaseTag:
             try:
                 read: str | None = await within(latest_content_hash(pool), timeout_s)
                 self._value = read or ""
-            except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            except DATABASE_ERRORS:
                 if self._read_at == float("-inf"):
                     raise
                 logger.warning("release tag unreadable; keeping the last one")
