@@ -9,16 +9,19 @@ from typing import TypedDict
 
 import asyncpg
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from api import metrics
 from api.assets import StaticAssets
 from api.background import within
 from api.cluster import Cluster
-from api.database import PoolInit, create_pool
+from api.compression import CompressionMiddleware
+from api.database import DATABASE_ERRORS, PoolInit, create_pool
 from api.graphql_http import GraphQLEndpoint
 from api.middleware import RequestIdMiddleware
 from api.pages import Pages
@@ -45,11 +48,28 @@ async def ready(request: Request) -> Response:
     pool: asyncpg.Pool = request.state.pool
     try:
         await within(pool.fetchval("select 1"), READY_TIMEOUT_S)
-    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
+    except DATABASE_ERRORS:
         return JSONResponse(
             {"status": "unavailable", "reason": "the database does not answer"}, status_code=503
         )
     return JSONResponse({"status": "ready"})
+
+
+_HTTP_CODES = {404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own refusals (no such route, a method a route does not take) as JSON with a
+    stable code, like every other answer."""
+    assert isinstance(exc, HTTPException)
+    code = _HTTP_CODES.get(exc.status_code, "BAD_REQUEST")
+    metrics.ERRORS.labels(code).inc()
+    request_id = str(request.scope.get("state", {}).get("request_id", "-"))
+    return JSONResponse(
+        {"errors": [{"message": exc.detail, "extensions": {"code": code, "requestId": request_id}}]},
+        status_code=exc.status_code,
+        headers={**(exc.headers or {}), "cache-control": "no-store"},
+    )
 
 
 def _tune_garbage_collector() -> None:
@@ -98,6 +118,7 @@ def create_app(settings: Settings, database_url: str, pool_init: PoolInit | None
             Route("/static/{path:path}", assets.endpoint, methods=["GET"]),
             Route("/health", health),
             Route("/ready", ready),
+            Route("/metrics", metrics.endpoint, methods=["GET"]),
             Route("/cluster/stats", cluster.endpoint, methods=["GET"]),
             *file_routes(
                 schema, settings, assets, cluster.release_tag
@@ -105,6 +126,7 @@ def create_app(settings: Settings, database_url: str, pool_init: PoolInit | None
         ],
         middleware=[
             Middleware(RequestIdMiddleware, max_in_flight=settings.max_requests_in_flight),
+            Middleware(CompressionMiddleware, minimum_bytes=settings.compression_min_bytes),
             Middleware(
                 CORSMiddleware,
                 allow_origins=settings.cors_origins,
@@ -114,6 +136,7 @@ def create_app(settings: Settings, database_url: str, pool_init: PoolInit | None
                 max_age=86400,
             ),
         ],
+        exception_handlers={HTTPException: http_error},
         lifespan=lifespan,
     )
     app.state.cluster = cluster

@@ -11,8 +11,9 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import Response
 
 STATIC_DIR = Path(__file__).parent / "static"
 HASH_LENGTH = 16
@@ -61,7 +62,7 @@ class StaticAssets:
     async def endpoint(self, request: Request) -> Response:
         asset = self._assets.get(request.path_params["path"])
         if asset is None:
-            return PlainTextResponse("not found", status_code=404, headers={"cache-control": "no-store"})
+            raise HTTPException(404, "no such static file")
         return Response(
             asset.body,
             media_type=asset.media_type,

@@ -38,6 +38,11 @@ def _exit_on_signal(signum: int, frame: object) -> None:
 def serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
+    if settings.web_concurrency > 1:
+        # The workers' shared metrics files; they inherit the variable and read it at import.
+        from api.metrics_dir import prepare_multiprocess_dir
+
+        prepare_multiprocess_dir(settings.prometheus_multiproc_dir)
     from api.app import create_app
     from api.database import database_server, prepare
     from api.server import server_config

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,6 +12,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
+from api import metrics
 from api.embedded import embedded_postgres
 from api.settings import Settings
 from db.migrate import migrate
@@ -80,6 +82,34 @@ class _PoolConnection(asyncpg.Connection):
 
 PoolInit = Callable[[asyncpg.Connection], Awaitable[None]]
 
+# What a database that is gone, cut off or frozen raises. InternalClientError among them: a
+# connection the server just terminated can still be handed out while asyncpg consumes the
+# FATAL message, and its next statement fails with "another operation is in progress".
+DATABASE_ERRORS = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+)
+
+
+class _MeasuredPool(asyncpg.Pool):
+    """A pool that reports how long each acquire waited, its timeouts and its size."""
+
+    metrics_name = "pool"
+
+    async def _acquire(self, timeout: float | None) -> Any:  # noqa: ASYNC109 (asyncpg's signature)
+        started = time.perf_counter()
+        try:
+            return await super()._acquire(timeout)  # type: ignore[misc]
+        except TimeoutError:
+            metrics.POOL_TIMEOUTS.labels(self.metrics_name).inc()
+            raise
+        finally:
+            metrics.POOL_WAIT.labels(self.metrics_name).observe(time.perf_counter() - started)
+            metrics.observe_pool(self.metrics_name, self)
+
 
 async def create_pool(
     url: str, settings: Settings, init: PoolInit | None = None, *, generic_plans: bool = False
@@ -95,14 +125,20 @@ async def create_pool(
     }
     if generic_plans:
         server_settings["plan_cache_mode"] = "force_generic_plan"
-    pool = await asyncpg.create_pool(
+    # asyncpg.create_pool with its defaults, building our subclass (create_pool takes no class).
+    pool = _MeasuredPool(
         url,
         timeout=settings.pool_timeout_ms / 1000,  # connecting: a frozen server must not hold it
         min_size=settings.pool_min_size,
         max_size=settings.pool_max_size,
+        max_queries=50_000,
+        max_inactive_connection_lifetime=300.0,
         server_settings=server_settings,
         init=init,  # type: ignore[arg-type]
+        loop=None,
         connection_class=_PoolConnection,
+        record_class=asyncpg.Record,
     )
-    assert pool is not None
+    pool.metrics_name = "lookup_pool" if generic_plans else "pool"
+    await pool
     return pool

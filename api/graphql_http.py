@@ -13,19 +13,21 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qsl
 
-import asyncpg
 import orjson
 from graphql import GraphQLError, OperationDefinitionNode, OperationType
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from api import metrics
 from api.background import within
 from api.cdn import RELEASE_PARAMETER, cdn_headers, pin_mismatch
+from api.compression import CODINGS, add_vary, coded_etag, encode, negotiate
+from api.database import DATABASE_ERRORS
 from api.persisted import PersistedQueries, PersistedQueryError
 from api.ratelimit import Quota, RateLimiter, UnknownKey, refusal_message
 from api.release_tag import ReleaseTag
@@ -43,6 +45,8 @@ JSON = "application/json"
 CACHE_CONTROL_GET = "public, max-age=60, stale-while-revalidate=600"
 UNAVAILABLE_MESSAGE = "The database is unavailable; try again shortly."
 RETRY_AFTER_S = "2"
+# A cacheable answer depends on both: its media type, and its content coding (once large).
+VARY = "accept, accept-encoding"
 
 
 class _RequestError(Exception):
@@ -103,7 +107,8 @@ class GraphQLEndpoint:
         # In-process unless given one shared through Redis (api/shared_cache.py).
         self._cache = cache or ResponseCache(
             SharedCache(
-                "responses", BoundedCache(settings.response_cache_entries, settings.response_cache_bytes)
+                "responses",
+                BoundedCache(settings.response_cache_entries, settings.response_cache_bytes, "response"),
             )
         )
         self.limiter = limiter
@@ -124,7 +129,7 @@ class GraphQLEndpoint:
         except _RequestError as error:
             response = self._error(str(error), error.code, error.status, media, request)
             response.headers.update(error.headers)
-        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+        except DATABASE_ERRORS as error:
             # The database went away before anything ran (reading the release tag).
             logger.warning(
                 "database unavailable",
@@ -146,10 +151,17 @@ class GraphQLEndpoint:
             response.body = b""
         await response(scope, receive, send)
 
+    @staticmethod
+    def _count_errors(errors: Sequence[Mapping[str, Any]]) -> None:
+        for error in errors:
+            code = (error.get("extensions") or {}).get("code")
+            metrics.ERRORS.labels(code if isinstance(code, str) else "NONE").inc()
+
     def _error(self, message: str, code: str, status: int, media: str, request: Request) -> Response:
         extensions: dict[str, Any] = {"code": code}
         if status >= 500:
             extensions["requestId"] = _request_id(request)
+        metrics.ERRORS.labels(code).inc()
         return self._respond({"errors": [{"message": message, "extensions": extensions}]}, status, media)
 
     async def _handle(self, request: Request) -> Response:
@@ -183,6 +195,7 @@ class GraphQLEndpoint:
         try:
             query, to_learn = await self.persisted.resolve(query, extensions)
         except PersistedQueryError as error:
+            metrics.ERRORS.labels(error.code).inc()
             return self._respond(
                 {"errors": [{"message": error.message, "extensions": {"code": error.code}}]},
                 400 if media == GRAPHQL_RESPONSE and error.status == 400 else error.status,
@@ -197,13 +210,18 @@ class GraphQLEndpoint:
             mismatch = pin_mismatch(pinned, tag)
             if mismatch is not None:
                 raise _RequestError(409, mismatch, "RELEASE_NOT_LOADED")
+        coding = negotiate(request.headers.get("accept-encoding"))
+        kind = self._operation_type(query, operation_name)
+        request.scope["state"]["operation"] = kind.value if kind is not None else "invalid"
         if method != "POST":
-            if self._operation_type(query, operation_name) == OperationType.MUTATION:
+            if kind == OperationType.MUTATION:
                 raise _RequestError(
                     405, "mutations are not allowed over GET", "METHOD_NOT_ALLOWED", {"allow": "POST"}
                 )
             tag = await self.release_tag.current(request.state.pool, self.settings.pool_timeout_ms / 1000)
-            raw = orjson.dumps([tag, query, variables, operation_name, media], option=orjson.OPT_SORT_KEYS)
+            raw = orjson.dumps(
+                [tag, query, variables, operation_name, media, coding], option=orjson.OPT_SORT_KEYS
+            )
             # Keyed by release, so entries of a release no longer loaded are never read again.
             cache_key = f"{tag[:16]}:{hashlib.sha256(raw).hexdigest()}"
             cached, where = await self._cache.get(cache_key)
@@ -211,17 +229,15 @@ class GraphQLEndpoint:
                 await self._spend(request, 1)
                 etag, body = cached
                 if etag in _etags(request.headers.get("if-none-match")):
-                    return self._cacheable(
-                        Response(status_code=304, headers={"etag": etag, "cache-control": CACHE_CONTROL_GET}),
-                        tag,
-                        pinned,
-                        where,
-                    )
-                return self._cacheable(self._raw(body, 200, media, etag), tag, pinned, where)
+                    return self._cacheable(self._not_modified(etag), tag, pinned, where)
+                return self._cacheable(
+                    self._raw(body, 200, media, etag, _coding_of(etag)), tag, pinned, where
+                )
 
         await self._spend(request, self._cost(query, variables, operation_name))
         answer = await self._execute(request, query, variables, operation_name)
         if answer is None:
+            metrics.DEADLINES.labels("/graphql").inc()
             return self._error(
                 f"the request did not finish within its deadline of {self.settings.request_timeout_ms} ms "
                 "and was stopped; ask for less, or try again",
@@ -235,6 +251,8 @@ class GraphQLEndpoint:
         if to_learn is not None and not request_error:
             await self.persisted.learn(to_learn, query)
         formatted = [e.formatted for e in errors] or None
+        if formatted:
+            self._count_errors(formatted)
         if request_error and media == GRAPHQL_RESPONSE:
             payload: dict[str, Any] = {"errors": formatted}
             status = 400
@@ -244,21 +262,20 @@ class GraphQLEndpoint:
                 payload["errors"] = formatted
             status = 200
         body = orjson.dumps(payload)
+        sent_coding = coding if len(body) >= self.settings.compression_min_bytes else None
         if cache_key is None or errors:
             # An answer with any error may be transient (an outage, a deadline): never kept,
             # never public, never validated by an ETag.
-            return self._raw(body, status, media, None)
-        # Of the bytes sent and the release they come from: equal only for an equal answer.
-        etag = f'"{hashlib.sha256(tag.encode() + body).hexdigest()[:32]}"'
+            return self._coded(body, status, media, None, sent_coding)
+        # Of the bytes and the release they come from: equal only for an equal answer; a coded
+        # answer is another representation, with its own tag (RFC 9110 §8.8.3).
+        etag = coded_etag(f'"{hashlib.sha256(tag.encode() + body).hexdigest()[:32]}"', sent_coding)
+        if sent_coding is not None:
+            body = encode(body, sent_coding)
         await self._cache.put(cache_key, etag, body)
         if etag in _etags(request.headers.get("if-none-match")):
-            return self._cacheable(
-                Response(status_code=304, headers={"etag": etag, "cache-control": CACHE_CONTROL_GET}),
-                tag,
-                pinned,
-                "miss",
-            )
-        return self._cacheable(self._raw(body, status, media, etag), tag, pinned, "miss")
+            return self._cacheable(self._not_modified(etag), tag, pinned, "miss")
+        return self._cacheable(self._raw(body, status, media, etag, sent_coding), tag, pinned, "miss")
 
     @staticmethod
     def _cacheable(response: Response, tag: str, pinned: str | None, where: str) -> Response:
@@ -323,6 +340,9 @@ class GraphQLEndpoint:
                 extra={"request_id": _request_id(request), "deadline_ms": self.settings.request_timeout_ms},
             )
             return None
+        metrics.EXECUTIONS.labels(context.executor).inc()
+        if context.statement_timeouts:
+            metrics.STATEMENT_TIMEOUTS.labels("/graphql").inc(context.statement_timeouts)
         return result.data, list(result.errors or [])
 
     async def _params(self, request: Request) -> dict[str, Any]:
@@ -408,16 +428,36 @@ class GraphQLEndpoint:
     def _respond(payload: dict[str, Any], status: int, media: str) -> Response:
         return GraphQLEndpoint._raw(orjson.dumps(payload), status, media, None)
 
+    def _coded(self, body: bytes, status: int, media: str, etag: str | None, coding: str | None) -> Response:
+        return self._raw(encode(body, coding) if coding else body, status, media, etag, coding)
+
     @staticmethod
-    def _raw(body: bytes, status: int, media: str, etag: str | None) -> Response:
+    def _not_modified(etag: str) -> Response:
+        headers = {"etag": etag, "cache-control": CACHE_CONTROL_GET, "vary": VARY}
+        return Response(status_code=304, headers=headers)
+
+    @staticmethod
+    def _raw(body: bytes, status: int, media: str, etag: str | None, coding: str | None = None) -> Response:
+        """`body` is already coded with `coding` (None: the identity)."""
         headers = {"cache-control": "no-store"}
         if etag is not None:
-            headers = {"etag": etag, "cache-control": CACHE_CONTROL_GET, "vary": "accept"}
+            headers = {"etag": etag, "cache-control": CACHE_CONTROL_GET, "vary": VARY}
+        if coding is not None:
+            headers["content-encoding"] = coding
+            add_vary(headers, "accept-encoding")
         return Response(body, status_code=status, media_type=f"{media}; charset=utf-8", headers=headers)
 
 
 def _request_id(request: Request) -> str:
     return str(request.scope.get("state", {}).get("request_id", "-"))
+
+
+def _coding_of(etag: str) -> str | None:
+    """The content coding a cached answer was stored in, from its ETag (`coded_etag`)."""
+    for coding in CODINGS:
+        if etag.endswith(f'-{coding}"'):
+            return coding
+    return None
 
 
 def _etags(header: str | None) -> set[str]:

@@ -11,6 +11,7 @@ import uuid
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api import metrics
 from schema.errors import INTERNAL, MASKED_MESSAGE
 
 logger = logging.getLogger("detente.access")
@@ -23,6 +24,7 @@ _REPLACED_HEADERS = {b"server", b"x-content-type-options", REQUEST_ID_HEADER}
 
 
 async def send_json_error(send: Send, status: int, code: str, message: str, request_id: str) -> None:
+    metrics.ERRORS.labels(code).inc()
     body = orjson.dumps(
         {"errors": [{"message": message, "extensions": {"code": code, "requestId": request_id}}]}
     )
@@ -94,6 +96,7 @@ class RequestIdMiddleware:
             if not response_started:
                 await send_json_error(send_with_id, 500, INTERNAL, MASKED_MESSAGE, request_id)
         finally:
+            metrics.observe_request(scope, status, time.perf_counter() - started)
             logger.info(
                 "request",
                 extra={

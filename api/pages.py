@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from string import Template
 
-import asyncpg
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from api.assets import StaticAssets
+from api.database import DATABASE_ERRORS
 from db.release import latest_release
 from schema.release import Release
 
@@ -170,7 +170,7 @@ class Pages:
         try:
             async with asyncio.timeout(RELEASE_TIMEOUT_S):
                 row = await latest_release(request.state.pool)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError):
+        except DATABASE_ERRORS:
             logger.warning("landing page without release", extra={"request_id": request.state.request_id})
             row, status = None, 503
         if row is not None:

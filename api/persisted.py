@@ -38,7 +38,7 @@ class PersistedQueries:
     ) -> None:
         self._allowed = dict(allow_list or {})
         self.learned = SharedCache(
-            "apq", BoundedCache(max_entries, max_bytes), link, max_entries, max_bytes, ttl_s
+            "apq", BoundedCache(max_entries, max_bytes, "apq"), link, max_entries, max_bytes, ttl_s
         )
         self.only = only
 

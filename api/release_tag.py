@@ -14,6 +14,7 @@ import time
 import asyncpg
 
 from api.background import within
+from api.database import DATABASE_ERRORS
 from db.release import latest_content_hash
 
 logger = logging.getLogger("detente.release")
@@ -42,7 +43,7 @@ class ReleaseTag:
         if now - self._read_at > self.ttl_s:
             try:
                 await self.refresh(pool, timeout_s)
-            except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            except DATABASE_ERRORS:
                 if self._read_at == float("-inf"):
                     raise
                 logger.warning("release tag unreadable; keeping the last one")

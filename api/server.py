@@ -17,6 +17,7 @@ import orjson
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from api import metrics
 from api.settings import Settings
 
 _REASONS = {
@@ -82,6 +83,7 @@ class GuardedProtocol(HttpToolsProtocol):
 
     def _refuse(self, status: int, code: str, message: str) -> None:
         self._disarm_header_timer()
+        metrics.ERRORS.labels(code).inc()
         if not self.transport.is_closing():
             self.transport.write(_canned(status, code, message))
             self.transport.close()

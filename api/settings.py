@@ -34,6 +34,12 @@ class Settings(BaseSettings):
     persisted_queries_file: Path | None = None
     persisted_queries_only: bool = False
     web_concurrency: int = Field(default=1, ge=1, description="uvicorn worker processes `serve` runs.")
+    prometheus_multiproc_dir: Path | None = Field(
+        default=None, description="Where several workers share /metrics values (prometheus-client reads it)."
+    )
+    compression_min_bytes: int = Field(
+        default=1024, ge=0, description="Smallest text answer sent coded (brotli or gzip)."
+    )
     database_connect_timeout_s: float = Field(
         default=60.0, ge=0, description="How long startup retries its first database connection."
     )

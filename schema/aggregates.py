@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from enum import Enum
 from typing import Any
 
@@ -84,6 +85,12 @@ class EventCount:
         )
 
 
+def decimal_places(value: float) -> int:
+    """Digits after the point in the shortest text that reads back as `value` (2.5 -> 1)."""
+    exponent = Decimal(repr(value)).normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
 @strawberry.type(description="A metric's series for one entity over a range, summarised.")
 class SeriesSummary:
     observations: int = strawberry.field(description="Observations in the range.")
@@ -91,7 +98,9 @@ class SeriesSummary:
     first_value: float = strawberry.field(description="Its value.")
     latest_date: dt.date = strawberry.field(description="Date of the latest observation.")
     latest_value: float = strawberry.field(description="Its value.")
-    change: float = strawberry.field(description="latestValue − firstValue.")
+    change: float = strawberry.field(
+        description="latestValue − firstValue, to as many decimals as the two values have."
+    )
     percent_change: float | None = strawberry.field(
         description="change as a percentage of firstValue; null when firstValue is 0."
     )
@@ -100,8 +109,10 @@ class SeriesSummary:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> SeriesSummary:
-        change = row["latest_value"] - row["first_value"]
-        first = row["first_value"]
+        first, latest = row["first_value"], row["latest_value"]
+        # A difference of binary floats carries noise (4.54 - 2.5 = 2.040000000000001): the
+        # change is given to the precision of the values themselves.
+        change = round(latest - first, max(decimal_places(first), decimal_places(latest)))
         return cls(
             observations=row["observations"],
             first_date=row["first_date"],

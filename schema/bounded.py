@@ -7,14 +7,19 @@ persisted queries, responses) is one of these, so none can grow memory without b
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Generic, TypeVar
 
 K = TypeVar("K")
 V = TypeVar("V")
 
+# Told of every lookup in a named cache (cache name, hit): the service's metrics set it.
+observe_lookup: Callable[[str, bool], None] | None = None
+
 
 class BoundedCache(Generic[K, V]):
-    def __init__(self, max_entries: int, max_bytes: int) -> None:
+    def __init__(self, max_entries: int, max_bytes: int, name: str = "") -> None:
+        self.name = name  # named caches report hits and misses to `observe_lookup`
         self.max_entries = max_entries
         self.max_bytes = max_bytes
         self._entries: OrderedDict[K, tuple[V, int]] = OrderedDict()
@@ -25,6 +30,8 @@ class BoundedCache(Generic[K, V]):
 
     def get(self, key: K) -> V | None:
         entry = self._entries.get(key)
+        if self.name and observe_lookup is not None:
+            observe_lookup(self.name, entry is not None)
         if entry is None:
             return None
         self._entries.move_to_end(key)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import asyncpg
 import strawberry
 from graphql import GraphQLError
 from strawberry.types import ExecutionContext
 
 from schema.actors import Actor
 from schema.compiled.executor import CompiledExecutor, bound_plan_cache
+from schema.context import Context
 from schema.errors import CodedErrors, is_public
 from schema.events import Event
 from schema.guards import Documents, RequestGuard
@@ -18,6 +20,7 @@ from schema.limits import DEFAULT_LIMITS, QueryLimits
 from schema.metrics import Metric, Observation
 from schema.policies import Policy
 from schema.query import Query
+from schema.scalars import SCALAR_OVERRIDES
 from schema.sources import Source
 from schema.topics import Topic
 
@@ -35,6 +38,8 @@ class DetenteSchema(strawberry.Schema):
         context = execution_context.context if execution_context else None
         request_id = getattr(context, "request_id", "-")
         for error in errors:
+            if isinstance(error.original_error, asyncpg.QueryCanceledError) and isinstance(context, Context):
+                context.statement_timeouts += 1
             if is_public(error):
                 logger.info("client error", extra={"request_id": request_id, "error": error.message})
             else:
@@ -57,6 +62,7 @@ def build_schema(limits: QueryLimits = DEFAULT_LIMITS, *, compiled: bool = True)
             CodedErrors,
         ],
         execution_context_class=CompiledExecutor if compiled else None,
+        scalar_overrides=SCALAR_OVERRIDES,
     )
     schema.documents = documents
     bound_plan_cache(schema._schema, limits)

@@ -16,6 +16,10 @@ class Context:
     lookup_pool: asyncpg.Pool  # lookups by keys, on generic plans (see api.database.create_pool)
     loaders: Loaders
     request_id: str
+    # Which executor answered (set by schema.compiled.executor): none (nothing ran), compiled,
+    # general, or fallback (a plan handed back to the general executor).
+    executor: str = "none"
+    statement_timeouts: int = 0  # errors that were Postgres cancelling a statement (counted before masking)
 
 
 Info = _Info[Context, None]

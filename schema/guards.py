@@ -23,10 +23,10 @@ class Documents:
     def __init__(self, limits: QueryLimits) -> None:
         self.limits = limits
         self.parsed: BoundedCache[str, DocumentNode] = BoundedCache(
-            limits.document_cache_entries, limits.document_cache_bytes
+            limits.document_cache_entries, limits.document_cache_bytes, "parser"
         )
         self.valid: BoundedCache[str, bool] = BoundedCache(
-            limits.document_cache_entries, limits.document_cache_bytes
+            limits.document_cache_entries, limits.document_cache_bytes, "validation"
         )
 
     def check_length(self, query: str) -> None:

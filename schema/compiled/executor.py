@@ -50,7 +50,7 @@ class _Plans:
 
     def __init__(self, limits: QueryLimits) -> None:
         self.entries: BoundedCache[int, tuple[OperationDefinitionNode, OperationPlan | None]] = BoundedCache(
-            limits.document_cache_entries, limits.document_cache_bytes
+            limits.document_cache_entries, limits.document_cache_bytes, "plan"
         )
 
     def get(self, operation: OperationDefinitionNode) -> tuple[bool, OperationPlan | None]:
@@ -99,6 +99,8 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
                 )
                 plans.put(self.operation, plan)
         if plan is None:
+            if isinstance(self.context_value, Context):
+                self.context_value.executor = "general"
             return super().execute_collected_root_fields(
                 root_type, root_value, grouped_field_set, serially, new_defer_usages
             )
@@ -121,6 +123,7 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
             raise GraphQLError(str(error), path=[plan.roots[0].key], original_error=error) from error
         except Exception as error:  # every failure is answered by the general executor
             STATS.fell_back += 1
+            self.context_value.executor = "fallback"
             logger.debug("plan handed back: %s", type(error).__name__)
             result = super().execute_collected_root_fields(
                 root_type, root_value, grouped_field_set, False, new_defer_usages
@@ -129,4 +132,5 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
                 return await result
             return result
         STATS.compiled += 1
+        self.context_value.executor = "compiled"
         return data
