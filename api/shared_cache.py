@@ -144,7 +144,9 @@ for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now - ttl, 'LIMI
 end
 if redis.call('HEXISTS', KEYS[2], member) == 1 then drop(member) end
 redis.call('SET', prefix .. member, value, 'PX', ttl)
-redis.call('ZADD', KEYS[1], now, member)
+-- Last-use times in ms, kept strictly increasing so that uses in one millisecond keep their order.
+local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')[2]
+redis.call('ZADD', KEYS[1], math.max(now, (tonumber(last) or 0) + 1), member)
 redis.call('HSET', KEYS[2], member, string.len(value))
 local total = redis.call('INCRBY', KEYS[3], string.len(value))
 local count = redis.call('ZCARD', KEYS[1])
@@ -161,7 +163,8 @@ return count
 _GET = """
 local value = redis.call('GET', KEYS[2])
 if value then
-  redis.call('ZADD', KEYS[1], 'XX', ARGV[1], ARGV[3])
+  local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')[2]
+  redis.call('ZADD', KEYS[1], 'XX', math.max(tonumber(ARGV[1]), (tonumber(last) or 0) + 1), ARGV[3])
   redis.call('PEXPIRE', KEYS[2], ARGV[2])
 end
 return value
