@@ -11,7 +11,6 @@ the request id, and only an answer without errors is ever cached or validated by
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -24,19 +23,14 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from api.background import within
+from api.engine import CACHE_CONTROL_GET, Engine, etags, not_modified, request_id
 from api.persisted import PersistedQueries, PersistedQueryError
-from api.release_tag import ReleaseTag
 from api.settings import Settings
-from schema.bounded import BoundedCache
-from schema.build import DetenteSchema
-from schema.context import new_context
 
 logger = logging.getLogger("detente.http")
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
-CACHE_CONTROL_GET = "public, max-age=60, stale-while-revalidate=600"
 UNAVAILABLE_MESSAGE = "The database is unavailable; try again shortly."
 RETRY_AFTER_S = "2"
 
@@ -84,19 +78,15 @@ def _json(raw: bytes | str, what: str) -> Any:
 class GraphQLEndpoint:
     def __init__(
         self,
-        schema: DetenteSchema,
+        engine: Engine,
         persisted: PersistedQueries,
-        release_tag: ReleaseTag,
         settings: Settings,
         explorer: Callable[[], Response],
     ) -> None:
-        self.schema = schema
+        self.engine = engine
+        self.schema = engine.schema
         self.persisted = persisted
-        self.release_tag = release_tag
         self.settings = settings
-        self._cache: BoundedCache[str, tuple[str, bytes]] = BoundedCache(
-            settings.response_cache_entries, settings.response_cache_bytes
-        )
         self.explorer = explorer  # the HTML page a browser gets (GraphiQL)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -111,7 +101,7 @@ class GraphQLEndpoint:
             # The database went away before anything ran (reading the release tag).
             logger.warning(
                 "database unavailable",
-                extra={"request_id": _request_id(request), "error": type(error).__name__},
+                extra={"request_id": request_id(request), "error": type(error).__name__},
             )
             response = self._error(UNAVAILABLE_MESSAGE, "SERVICE_UNAVAILABLE", 503, media, request)
             response.headers["retry-after"] = RETRY_AFTER_S
@@ -122,7 +112,7 @@ class GraphQLEndpoint:
     def _error(self, message: str, code: str, status: int, media: str, request: Request) -> Response:
         extensions: dict[str, Any] = {"code": code}
         if status >= 500:
-            extensions["requestId"] = _request_id(request)
+            extensions["requestId"] = request_id(request)
         return self._respond({"errors": [{"message": message, "extensions": extensions}]}, status, media)
 
     async def _handle(self, request: Request) -> Response:
@@ -169,23 +159,18 @@ class GraphQLEndpoint:
                 raise _RequestError(
                     405, "mutations are not allowed over GET", "METHOD_NOT_ALLOWED", {"allow": "POST"}
                 )
-            tag = await self.release_tag.current(request.state.pool, self.settings.pool_timeout_ms / 1000)
-            raw = orjson.dumps([tag, query, variables, operation_name, media], option=orjson.OPT_SORT_KEYS)
-            cache_key = hashlib.sha256(raw).hexdigest()
-            cached = self._cache.get(cache_key)
+            tag = await self.engine.tag(request)
+            cache_key = self.engine.cache_key(tag, query, variables, operation_name, media)
+            cached = self.engine.cached(cache_key)
             if cached is not None:
-                etag, body = cached
-                if etag in _etags(request.headers.get("if-none-match")):
-                    return Response(
-                        status_code=304, headers={"etag": etag, "cache-control": CACHE_CONTROL_GET}
-                    )
-                return self._raw(body, 200, media, etag)
+                if cached.etag in etags(request.headers.get("if-none-match")):
+                    return not_modified(cached.etag)
+                return self._raw(cached.body, 200, media, cached.etag)
 
-        answer = await self._execute(request, query, variables, operation_name)
+        answer = await self.engine.execute(request, query, variables, operation_name)
         if answer is None:
             return self._error(
-                f"the request did not finish within its deadline of {self.settings.request_timeout_ms} ms "
-                "and was stopped; ask for less, or try again",
+                self.engine.deadline_message(),
                 "REQUEST_TIMEOUT",
                 504,
                 media,
@@ -209,11 +194,9 @@ class GraphQLEndpoint:
             # An answer with any error may be transient (an outage, a deadline): never kept,
             # never public, never validated by an ETag.
             return self._raw(body, status, media, None)
-        # Of the bytes sent and the release they come from: equal only for an equal answer.
-        etag = f'"{hashlib.sha256(tag.encode() + body).hexdigest()[:32]}"'
-        self._cache.put(cache_key, (etag, body), len(body) + len(cache_key))
-        if etag in _etags(request.headers.get("if-none-match")):
-            return Response(status_code=304, headers={"etag": etag, "cache-control": CACHE_CONTROL_GET})
+        etag = self.engine.keep(cache_key, tag, body)
+        if etag in etags(request.headers.get("if-none-match")):
+            return not_modified(etag)
         return self._raw(body, status, media, etag)
 
     def _operation_type(self, query: str, operation_name: str | None) -> OperationType | None:
@@ -227,28 +210,6 @@ class GraphQLEndpoint:
             ):
                 return definition.operation
         return None
-
-    async def _execute(
-        self, request: Request, query: str, variables: dict[str, Any] | None, operation_name: str | None
-    ) -> tuple[Any, list[GraphQLError]] | None:
-        """Runs the operation within the request's deadline; None when it ran out of time.
-
-        The operation runs as its own task and the answer does not wait for its cancellation to
-        finish: asyncpg cancels a running statement by a message to the server, and a frozen
-        server would otherwise hold the answer for as long as it is frozen."""
-        context = new_context(request.state.pool, _request_id(request), request.state.lookup_pool)
-        work = self.schema.execute(
-            query, variable_values=variables, context_value=context, operation_name=operation_name
-        )
-        try:
-            result = await within(work, self.settings.request_timeout_ms / 1000)
-        except TimeoutError:
-            logger.warning(
-                "request deadline passed",
-                extra={"request_id": _request_id(request), "deadline_ms": self.settings.request_timeout_ms},
-            )
-            return None
-        return result.data, list(result.errors or [])
 
     async def _params(self, request: Request) -> dict[str, Any]:
         if request.method != "POST":
@@ -339,13 +300,3 @@ class GraphQLEndpoint:
         if etag is not None:
             headers = {"etag": etag, "cache-control": CACHE_CONTROL_GET, "vary": "accept"}
         return Response(body, status_code=status, media_type=f"{media}; charset=utf-8", headers=headers)
-
-
-def _request_id(request: Request) -> str:
-    return str(request.scope.get("state", {}).get("request_id", "-"))
-
-
-def _etags(header: str | None) -> set[str]:
-    if not header:
-        return set()
-    return {t.strip().removeprefix("W/") for t in header.split(",")[:50]}
