@@ -18,11 +18,13 @@ from starlette.routing import Route
 from api.assets import StaticAssets
 from api.background import within
 from api.database import PoolInit, create_pool
+from api.engine import Engine
 from api.graphql_http import GraphQLEndpoint
 from api.middleware import RequestIdMiddleware
 from api.pages import Pages
 from api.persisted import PersistedQueries
 from api.release_tag import ReleaseTag
+from api.rest.openapi import rest_api
 from api.settings import Settings
 from schema.build import build_schema
 
@@ -85,13 +87,13 @@ def create_app(settings: Settings, database_url: str, pool_init: PoolInit | None
     )
     assets = StaticAssets()
     pages = Pages(assets)
-    graphql = GraphQLEndpoint(
-        build_schema(settings.query_limits()), persisted, ReleaseTag(), settings, pages.explorer
-    )
+    engine = Engine(build_schema(settings.query_limits()), ReleaseTag(), settings)
+    graphql = GraphQLEndpoint(engine, persisted, settings, pages.explorer)
     return Starlette(
         routes=[
             Route("/", pages.landing, methods=["GET"]),
             Route("/graphql", graphql),
+            *rest_api(engine, assets),
             Route("/static/{path:path}", assets.endpoint, methods=["GET"]),
             Route("/health", health),
             Route("/ready", ready),
@@ -103,7 +105,7 @@ def create_app(settings: Settings, database_url: str, pool_init: PoolInit | None
                 allow_origins=settings.cors_origins,
                 allow_methods=["GET", "POST", "OPTIONS"],
                 allow_headers=["*"],
-                expose_headers=["x-request-id", "etag"],
+                expose_headers=["x-request-id", "etag", "link", "x-total-count"],
                 max_age=86400,
             ),
         ],
