@@ -158,3 +158,21 @@ async def test_schemathesis_finds_no_server_error_and_no_answer_outside_its_sche
         output, _ = await process.communicate()
     text = output.decode("utf-8", "replace")
     assert process.returncode == 0, re.sub(r"\S{200,}", "…", text)[-6000:]
+
+
+async def test_the_docs_page_renders_every_operation_in_a_browser(
+    settings: Settings, release_url: str
+) -> None:
+    from tests.api.test_explorer_browser import ARTIFACTS, CHROMIUM, NODE_DIR, _check_tools, _run
+
+    if _check_tools():
+        await _run("npm", "ci", "--silent", "--no-audit", "--no-fund", cwd=NODE_DIR)
+    async with running_service(settings, release_url) as service:
+        output = await _run("node", "rest-docs.mjs", service.url, str(ARTIFACTS), str(CHROMIUM), cwd=NODE_DIR)
+    seen = json.loads(output)
+    assert seen["status"] == 200 and seen["title"].startswith("Détente REST API")
+    assert {p.replace("\u200b", "") for p in seen["paths"]} == {r.path for r in RESOURCES}
+    assert all(url.startswith(service.url) for url in seen["requests"]), seen["requests"]
+    assert seen["pageErrors"] == [] and seen["console"] == []
+    assert seen["cspViolations"] == []
+    assert (ARTIFACTS / "rest-docs.png").stat().st_size > 10_000
