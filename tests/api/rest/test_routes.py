@@ -199,4 +199,5 @@ async def test_the_metric_file_urls_are_not_taken_by_the_item_route(service: Ser
     for suffix in (".csv", ".metadata.json", ".svg"):
         response = await service.client.get(f"/v1/metrics/private-ai-investment{suffix}")
         assert response.status_code == 404
+        assert response.json()["code"] == "NOT_FOUND"
     assert (await service.client.get("/v1/timeline.svg")).status_code == 404
