@@ -16,15 +16,17 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from api import metrics
+from api import metrics, rest_files
 from api.assets import StaticAssets
 from api.background import within
 from api.cluster import Cluster
 from api.compression import CompressionMiddleware
 from api.database import DATABASE_ERRORS, PoolInit, create_pool
+from api.engine import Engine
 from api.graphql_http import GraphQLEndpoint
 from api.middleware import RequestIdMiddleware
 from api.pages import Pages
+from api.rest.openapi import rest_api
 from api.rest_files import routes as file_routes
 from api.settings import Settings
 from schema.build import build_schema
@@ -102,10 +104,10 @@ def create_app(settings: Settings, database_url: str, pool_init: PoolInit | None
     assets = StaticAssets()
     pages = Pages(assets)
     schema = build_schema(settings.query_limits())
+    engine = Engine(schema, cluster.release_tag, settings)  # the execution path both faces share
     graphql = GraphQLEndpoint(
-        schema,
+        engine,
         cluster.persisted,
-        cluster.release_tag,
         settings,
         pages.explorer,
         cluster.responses,
@@ -115,14 +117,18 @@ def create_app(settings: Settings, database_url: str, pool_init: PoolInit | None
         routes=[
             Route("/", pages.landing, methods=["GET"]),
             Route("/graphql", graphql),
+            # The file routes first, so /v1/metrics/{slug}.csv and /v1/timeline.svg are theirs.
+            *rest_api(
+                engine,
+                assets,
+                extra_routes=file_routes(schema, settings, assets, cluster.release_tag),
+                extra_paths=rest_files.OPENAPI_PATHS,
+            ),
             Route("/static/{path:path}", assets.endpoint, methods=["GET"]),
             Route("/health", health),
             Route("/ready", ready),
             Route("/metrics", metrics.endpoint, methods=["GET"]),
             Route("/cluster/stats", cluster.endpoint, methods=["GET"]),
-            *file_routes(
-                schema, settings, assets, cluster.release_tag
-            ),  # before the other /v1 routes: /v1/metrics/{slug}.csv
         ],
         middleware=[
             Middleware(RequestIdMiddleware, max_in_flight=settings.max_requests_in_flight),
@@ -132,7 +138,15 @@ def create_app(settings: Settings, database_url: str, pool_init: PoolInit | None
                 allow_origins=settings.cors_origins,
                 allow_methods=["GET", "POST", "OPTIONS"],
                 allow_headers=["*"],
-                expose_headers=["x-request-id", "etag", "ratelimit", "ratelimit-policy", "retry-after"],
+                expose_headers=[
+                    "x-request-id",
+                    "etag",
+                    "link",
+                    "x-total-count",
+                    "ratelimit",
+                    "ratelimit-policy",
+                    "retry-after",
+                ],
                 max_age=86400,
             ),
         ],

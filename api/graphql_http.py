@@ -24,18 +24,15 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from api import metrics
-from api.background import within
 from api.cdn import RELEASE_PARAMETER, cdn_headers, pin_mismatch
 from api.compression import CODINGS, add_vary, coded_etag, encode, negotiate
 from api.database import DATABASE_ERRORS
+from api.engine import Engine
 from api.persisted import PersistedQueries, PersistedQueryError
 from api.ratelimit import Quota, RateLimiter, UnknownKey, refusal_message
-from api.release_tag import ReleaseTag
 from api.settings import Settings
 from api.shared_cache import ResponseCache, SharedCache
 from schema.bounded import BoundedCache
-from schema.build import DetenteSchema
-from schema.context import new_context
 from schema.cost import operation_cost
 
 logger = logging.getLogger("detente.http")
@@ -92,17 +89,17 @@ def _json(raw: bytes | str, what: str) -> Any:
 class GraphQLEndpoint:
     def __init__(
         self,
-        schema: DetenteSchema,
+        engine: Engine,
         persisted: PersistedQueries,
-        release_tag: ReleaseTag,
         settings: Settings,
         explorer: Callable[[], Response],
         cache: ResponseCache | None = None,
         limiter: RateLimiter | None = None,
     ) -> None:
-        self.schema = schema
+        self.engine = engine
+        self.schema = engine.schema
         self.persisted = persisted
-        self.release_tag = release_tag
+        self.release_tag = engine.release_tag
         self.settings = settings
         # In-process unless given one shared through Redis (api/shared_cache.py).
         self._cache = cache or ResponseCache(
@@ -323,27 +320,8 @@ class GraphQLEndpoint:
     async def _execute(
         self, request: Request, query: str, variables: dict[str, Any] | None, operation_name: str | None
     ) -> tuple[Any, list[GraphQLError]] | None:
-        """Runs the operation within the request's deadline; None when it ran out of time.
-
-        The operation runs as its own task and the answer does not wait for its cancellation to
-        finish: asyncpg cancels a running statement by a message to the server, and a frozen
-        server would otherwise hold the answer for as long as it is frozen."""
-        context = new_context(request.state.pool, _request_id(request), request.state.lookup_pool)
-        work = self.schema.execute(
-            query, variable_values=variables, context_value=context, operation_name=operation_name
-        )
-        try:
-            result = await within(work, self.settings.request_timeout_ms / 1000)
-        except TimeoutError:
-            logger.warning(
-                "request deadline passed",
-                extra={"request_id": _request_id(request), "deadline_ms": self.settings.request_timeout_ms},
-            )
-            return None
-        metrics.EXECUTIONS.labels(context.executor).inc()
-        if context.statement_timeouts:
-            metrics.STATEMENT_TIMEOUTS.labels("/graphql").inc(context.statement_timeouts)
-        return result.data, list(result.errors or [])
+        """Runs the operation on the path REST shares (api/engine.py); None past the deadline."""
+        return await self.engine.execute(request, query, variables, operation_name)
 
     async def _params(self, request: Request) -> dict[str, Any]:
         if request.method != "POST":

@@ -1,4 +1,5 @@
-"""Vendors GraphiQL's browser files from the npm registry into api/static/graphiql/.
+"""Vendors browser files from the npm registry: GraphiQL into api/static/graphiql/, Swagger UI
+(the REST docs page, /v1/docs) into api/static/swagger-ui/.
 
 Each pinned package is fetched with `npm pack`, its tarball's SHA-512 is checked against the
 registry's published `dist.integrity` (and against the manifest's, when the manifest already pins
@@ -7,6 +8,7 @@ licence. `manifest.json` records versions, tarball addresses, integrities and ea
 
     python -m scripts.refresh_graphiql            # refresh api/static/graphiql/
     python -m scripts.refresh_graphiql --out DIR  # write somewhere else (the tests compare)
+    python -m scripts.refresh_graphiql --bundle swagger-ui   # refresh api/static/swagger-ui/
 
 To upgrade, change a version in PINS, run the script, and check the explorer in a browser
 (`make serve`; tests/api/test_explorer_browser.py does it headless).
@@ -66,6 +68,23 @@ PINS: tuple[Pin, ...] = (
     Pin("graphiql-explorer", "0.9.0", {}),
 )
 
+# The REST docs page: Swagger UI's prebuilt browser bundle (no build step, no CDN).
+SWAGGER_UI_PINS: tuple[Pin, ...] = (
+    Pin(
+        "swagger-ui-dist",
+        "5.35.0",
+        {
+            "package/swagger-ui-bundle.js": "swagger-ui-bundle.js",
+            "package/swagger-ui.css": "swagger-ui.css",
+        },
+    ),
+)
+STATIC_DIR = OUT_DIR.parent
+BUNDLES: dict[str, tuple[Path, tuple[Pin, ...], str]] = {
+    "graphiql": (OUT_DIR, PINS, "GraphiQL"),
+    "swagger-ui": (STATIC_DIR / "swagger-ui", SWAGGER_UI_PINS, "Swagger UI"),
+}
+
 
 def _npm(*args: str, cwd: Path | None = None) -> Any:
     npm = shutil.which("npm")
@@ -100,7 +119,7 @@ def _member(archive: tarfile.TarFile, name: str) -> bytes:
     return extracted.read()
 
 
-def refresh(out: Path) -> dict[str, Any]:
+def refresh(out: Path, pins: tuple[Pin, ...] = PINS, what: str = "GraphiQL") -> dict[str, Any]:
     previous: dict[str, dict[str, Any]] = {}
     if (out / MANIFEST).exists():
         old = json.loads((out / MANIFEST).read_text())
@@ -113,7 +132,7 @@ def refresh(out: Path) -> dict[str, Any]:
     packages: list[dict[str, Any]] = []
     licenses: dict[str, bytes] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for pin in PINS:
+        for pin in pins:
             spec = f"{pin.name}@{pin.version}"
             tarball, meta = _fetch(pin, Path(tmp))
             pinned = previous.get(spec)
@@ -148,10 +167,10 @@ def refresh(out: Path) -> dict[str, Any]:
                 }
             )
     for package in packages:
-        text = licenses.get(package["name"]) or licenses["graphiql"]
+        text = licenses.get(package["name"]) or licenses.get("graphiql") or b""
         (out / package["license_file"]).write_bytes(text)
     manifest = {
-        "about": "GraphiQL's browser files, vendored from the npm registry by scripts/refresh_graphiql.py; "
+        "about": f"{what}'s browser files, vendored from the npm registry by scripts/refresh_graphiql.py; "
         "integrity is npm's dist.integrity (SHA-512 of the tarball). Do not edit by hand.",
         "packages": packages,
     }
@@ -163,9 +182,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--out", type=Path, default=OUT_DIR, help="folder to write (default: %(default)s)")
+    parser.add_argument("--bundle", choices=sorted(BUNDLES), default="graphiql", help="what to vendor")
+    parser.add_argument("--out", type=Path, default=None, help="folder to write (default: the bundle's)")
     args = parser.parse_args()
-    manifest = refresh(args.out)
+    default_out, pins, what = BUNDLES[args.bundle]
+    args.out = args.out or default_out
+    manifest = refresh(args.out, pins, what)
     total = sum(f["bytes"] for p in manifest["packages"] for f in p["files"])
     for package in manifest["packages"]:
         print(f"{package['name']}@{package['version']}  {package['integrity']}")
