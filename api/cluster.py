@@ -33,7 +33,7 @@ class Cluster:
         self.responses = ResponseCache(
             SharedCache(
                 "responses",
-                BoundedCache(settings.response_cache_entries, settings.response_cache_bytes),
+                BoundedCache(settings.response_cache_entries, settings.response_cache_bytes, "response"),
                 self.link,
                 settings.shared_cache_entries,
                 settings.shared_cache_bytes,

@@ -82,6 +82,14 @@ def add_vary(headers: _Headers, name: str) -> None:
         headers["vary"] = ", ".join([*present, name])
 
 
+def _held_coded_tags(if_none_match: str | None, coding: str | None) -> list[str]:
+    """The tags in If-None-Match of representations coded with `coding`."""
+    if not if_none_match or coding is None:
+        return []
+    tags = (t.strip().removeprefix("W/") for t in if_none_match.split(",")[:50])
+    return [t for t in tags if t.endswith(f'-{coding}"')]
+
+
 class CompressionMiddleware:
     """Codes single-message text answers of at least `minimum_bytes` that are not coded yet."""
 
@@ -97,7 +105,17 @@ class CompressionMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        coding = negotiate(Headers(scope=scope).get("accept-encoding"))
+        request_headers = Headers(scope=scope)
+        coding = negotiate(request_headers.get("accept-encoding"))
+        held = _held_coded_tags(request_headers.get("if-none-match"), coding)
+        if held:
+            # A client holding our coded representation's tag also holds the identity one's:
+            # routes that validate before this middleware codes see both.
+            scope = {**scope, "headers": [*scope["headers"]]}
+            raw = [(k, v) for k, v in scope["headers"] if k != b"if-none-match"]
+            tags = request_headers.get("if-none-match", "")
+            identity = [t[: -len(f'-{coding}"')] + '"' for t in held]
+            scope["headers"] = [*raw, (b"if-none-match", ", ".join([tags, *identity]).encode("latin-1"))]
         start: Message | None = None
 
         async def send_coded(message: Message) -> None:
@@ -110,6 +128,12 @@ class CompressionMiddleware:
                 return
             first, start = start, None
             headers = MutableHeaders(raw=first["headers"])
+            if (
+                first["status"] == 304
+                and coding is not None
+                and coded_etag(headers.get("etag", ""), coding) in held
+            ):
+                headers["etag"] = coded_etag(headers["etag"], coding)  # the representation it holds
             body: bytes = message.get("body", b"")
             eligible = (
                 not message.get("more_body", False)

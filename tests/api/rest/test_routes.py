@@ -196,8 +196,13 @@ async def test_cors_and_methods(service: Service) -> None:
 
 
 async def test_the_metric_file_urls_are_not_taken_by_the_item_route(service: Service) -> None:
-    for suffix in (".csv", ".metadata.json", ".svg"):
+    # They are the file routes' (api/rest_files): the metric's files, not the item in a format.
+    for suffix, media in (
+        (".csv", "text/csv"),
+        (".metadata.json", "application/json"),
+        (".svg", "image/svg+xml"),
+    ):
         response = await service.client.get(f"/v1/metrics/private-ai-investment{suffix}")
-        assert response.status_code == 404
-        assert response.json()["code"] == "NOT_FOUND"
-    assert (await service.client.get("/v1/timeline.svg")).status_code == 404
+        assert response.status_code == 200 and response.headers["content-type"].startswith(media)
+        assert "items" not in response.text[:200]
+    assert (await service.client.get("/v1/timeline.svg")).headers["content-type"].startswith("image/svg+xml")
