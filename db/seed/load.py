@@ -55,6 +55,9 @@ _ENTITY_COLUMNS: dict[str, list[tuple[str, str]]] = {
         ("stance", "text"),
         ("confidence", "text"),
         ("confidence_note", "text"),
+        ("status_as_of", "date"),
+        ("status_until", "date"),
+        ("status_note", "text"),
     ],
     "event": [
         ("slug", "text"),
@@ -179,6 +182,9 @@ async def _write(conn: asyncpg.Connection, data: Dataset, report: SeedReport) ->
                 p.stance,
                 p.confidence,
                 p.confidence_note,
+                p.status_as_of,
+                p.status_until,
+                p.status_note,
             )
             for p in data.policies
         ],
@@ -409,8 +415,9 @@ async def _record_release(conn: asyncpg.Connection, data: Dataset) -> None:
         counts[table] = await conn.fetchval(f"select count(*) from {table}")
     await conn.execute(
         """
-        insert into release (version, released_on, notes, license, content_hash, row_counts)
-        values ($1, $2, $3, $4, $5, $6::jsonb)
+        insert into release
+            (version, released_on, notes, license, content_hash, row_counts, coverage_ends)
+        values ($1, $2, $3, $4, $5, $6::jsonb, $7)
         """,
         data.release.version,
         data.release.date,
@@ -418,4 +425,5 @@ async def _record_release(conn: asyncpg.Connection, data: Dataset) -> None:
         data.release.license,
         data.content_hash,
         json.dumps(counts),
+        data.release.coverage_ends,
     )
