@@ -1,4 +1,5 @@
-"""The content hash of the loaded release, cached briefly: the data changes only on a load."""
+"""The content hash of the loaded release and the day, cached briefly: the data changes only on a
+load, and what is computed from today (lapsed statuses) only when the day does."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import time
 
 import asyncpg
 
-from db.release import latest_content_hash
+from db.release import answers_tag
 
 TTL_SECONDS = 5.0
 
@@ -19,6 +20,6 @@ class ReleaseTag:
     async def current(self, pool: asyncpg.Pool) -> str:
         now = time.monotonic()
         if now - self._read_at > TTL_SECONDS:
-            self._value = await latest_content_hash(pool) or ""
+            self._value = await answers_tag(pool)
             self._read_at = now
         return self._value
