@@ -163,7 +163,9 @@ def _readme_queries() -> list[str]:
     return re.findall(r"```graphql\n(.*?)```", text, re.S)
 
 
-async def test_the_dataset_loads_and_meets_the_coverage_minimums(settings: Settings, empty_url: str) -> None:
+async def test_the_dataset_loads_and_meets_the_coverage_minimums(
+    dataset: Dataset, settings: Settings, empty_url: str
+) -> None:
     conn = await asyncpg.connect(empty_url)
     try:
         await migrate(conn)
@@ -175,7 +177,7 @@ async def test_the_dataset_loads_and_meets_the_coverage_minimums(settings: Setti
         body = await service.graphql(
             "{ "
             + " ".join(f"{k} {{ totalCount }}" for k in MINIMUMS)
-            + " release { rowCounts { kind count } } }"
+            + " release { version coverageEnds rowCounts { kind count } } }"
         )
     assert "errors" not in body, body
     data = body["data"]
@@ -184,6 +186,9 @@ async def test_the_dataset_loads_and_meets_the_coverage_minimums(settings: Setti
     assert all(totals[k] >= n for k, n in MINIMUMS.items()), totals
     counts = {r["kind"]: r["count"] for r in data["release"]["rowCounts"]}
     assert counts["observation"] >= MIN_OBSERVATIONS, counts
+    release = dataset.release
+    assert data["release"]["version"] == release.version
+    assert data["release"]["coverageEnds"] == (release.coverage_ends and release.coverage_ends.isoformat())
 
 
 async def test_readme_example_queries_answer_on_the_real_data(settings: Settings, release_url: str) -> None:
