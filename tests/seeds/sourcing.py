@@ -81,6 +81,13 @@ MIRROR_HOSTS = frozenset(
         "itaiwannews.cn",
         "cn.bg3.co",
         "gcn.com",
+        # wire stories reproduced on sites unrelated to any newsroom
+        "www.jxdexing.jcy.gov.cn",
+        "w.zl-zx.org.cn",
+        "www.027hz.cn",
+        "m.njpanjin.com",
+        "www.xbjpep.com",
+        "51haodu.com",
     }
 )
 _PLACEHOLDER = re.compile(r"placeholder", re.IGNORECASE)

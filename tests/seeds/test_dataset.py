@@ -97,6 +97,19 @@ HTTP_ONLY_HOSTS = {
     "flytronics-group.com",
     "firstnewsonline.ng",
     "103.16.74.116",
+    "www.cser.org.cn",
+    "paper.bzrb.net",
+    "law.ruc.edu.cn",
+    "rki.kbs.co.kr",
+    "stage.exportcompliancedaily.com",
+    "stage.tradelawdaily.com",
+    "peoplenewstoday.com",
+    "www.jxdexing.jcy.gov.cn",
+    "w.zl-zx.org.cn",
+    "www.027hz.cn",
+    "m.njpanjin.com",
+    "www.xbjpep.com",
+    "51haodu.com",
 }
 
 
