@@ -16,7 +16,7 @@ PRIMARY_KINDS = frozenset({"OFFICIAL_DOCUMENT", "RESEARCH", "DATASET"})
 # releases, filings and Wikipedia; feed aggregators and syndication copies on unrelated sites;
 # and domains that have nothing to do with what they carry (a Dutch government notice on a
 # beauty clinic's site). A source there is never primary, and it stays only where the original
-# is not stored (KEPT_MIRRORS in tests/seeds/test_sourcing.py, each with its reason).
+# is not stored (KEPT_MIRRORS in tests/seeds/exceptions.py, each with its reason).
 MIRROR_HOSTS = frozenset(
     {
         # copies of official documents

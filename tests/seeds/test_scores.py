@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from db.seed import Dataset
+from tests.seeds.exceptions import BAND_EXCEPTIONS
 from tests.seeds.rubric import band
-
-# Events scored outside their band on purpose; each says why (the rubric asks for that).
-BAND_EXCEPTIONS: dict[str, str] = {}
 
 
 def test_scores_fall_in_the_rubric_band_of_their_category(dataset: Dataset) -> None:

@@ -5,14 +5,8 @@ from __future__ import annotations
 
 from db.seed import Dataset
 from db.seed.models import Event, Policy, Source
+from tests.seeds.exceptions import KEPT_MIRRORS, NO_PRIMARY_STORED
 from tests.seeds.sourcing import is_primary, mirror_reason, publisher_key
-
-# Records that must cite a primary source but for which curators found none stored (the
-# search tools hold no copy of the original); each says what was looked for.
-NO_PRIMARY_STORED: dict[str, str] = {}
-
-# Mirror sources kept because the original is not stored; each says what was looked for.
-KEPT_MIRRORS: dict[str, str] = {}
 
 
 def _sources(dataset: Dataset) -> dict[str, Source]:
