@@ -9,7 +9,7 @@ NO_PRIMARY_STORED: dict[str, str] = {
     "affiliates-rule-suspended-under-us-china-deal-2025-11": "BIS suspension final rule (90 FR no. 216) and White House fact sheet of 1 Nov 2025 not stored.",
     "anthropic-withholds-claude-mythos-preview-2026-04": "searched anthropic.com / red.anthropic.com Project Glasswing and Mythos Preview pages; not stored.",
     "baidu-open-sources-ernie-4-5": "searched Baidu/ERNIE blog and the PaddlePaddle/ERNIE README (stored copy is the old ERNIE 2.0 README); only press stored",
-    "bis-affiliates-rule-2025": "09 (event and policy share the slug): FR 2025-19001 only on mirrors (thefederalregister.org, frtracker.app); federalregister.gov/govinfo issue of 30 Sep 2025 and bis.gov release not stored.",
+    "bis-affiliates-rule-2025-09": "FR 2025-19001 only on mirrors (thefederalregister.org, frtracker.app); federalregister.gov/govinfo issue of 30 Sep 2025 and bis.gov release not stored.",
     "bis-december-2024-chip-controls-2024-12": "searched bis.gov press release of 2 Dec 2024 and FR; not stored (only news/law firms).",
     "bis-entity-list-2025-09": "searched bis.gov release / FR of 12 Sep 2025; not stored (HK01, ETNet, Global Times only).",
     "bis-entity-list-additions-2024-12": "same.",
