@@ -110,6 +110,7 @@ HTTP_ONLY_HOSTS = {
     "m.njpanjin.com",
     "www.xbjpep.com",
     "51haodu.com",
+    "xitheory.china.com.cn",
 }
 
 
