@@ -75,7 +75,6 @@ NO_PRIMARY_STORED: dict[str, str] = {
     "unga-res-78-265-safe-secure-trustworthy-ai": "searched pages for A/RES/78/265 text on digitallibrary.un.org / un.org and the GA/12588 press release; not stored",
     "us-ai-action-plan-2025": "as above",
     "us-ca-sb53-transparency-frontier-ai-act": "gov.ca.gov / leginfo.legislature.ca.gov searched; only the pubt.io redistribution and reposts stored",
-    "us-china-geneva-ai-dialogue": "searched pages for the MFA readout (北美大洋洲司, 杨涛, 14 May 2024) on fmprc/mfa.gov.cn and a State Department readout; only Beijing News, Geopolitechs and reproductions stored",
     "us-china-geneva-trade-de-escalation": "whitehouse.gov / mofcom.gov.cn joint statement searched; only Caixin, People's Daily, Bastille Post and blog copies stored",
     "us-china-science-technology-agreement": "state.gov statement of 13 Dec 2024 and MOST/fmprc.gov.cn searched; only KUNA/MENAFN, Xinhua reprints, Inquirer, Newsmax, CRS via everycrsreport stored",
     "us-china-sta-protocol-2024": "as above",
@@ -100,7 +99,6 @@ NO_PRIMARY_STORED: dict[str, str] = {
     "us-supercomputing-entity-listing-2019": "searched BIS notice / federalregister.gov June 2019; not stored.",
     "us-supercomputing-entity-listing-2021": "searched BIS/commerce.gov April 2021 release; not stored.",
     "white-house-releases-ai-action-plan": "whitehouse.gov / ai.gov Action Plan searched; only law-firm and news summaries stored",
-    "woodside-summit-biden-xi": "searched pages for the White House readout (15 Nov 2023) and the Xinhua/fmprc Chinese readout; only news reports and zhongmei.report stored",
     "ymtc-and-ai-chip-firms-added-to-entity-list-2022-12": "searched BIS press release / FR Dec 2022; not stored.",
 }
 

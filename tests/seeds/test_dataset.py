@@ -111,6 +111,8 @@ HTTP_ONLY_HOSTS = {
     "www.xbjpep.com",
     "51haodu.com",
     "xitheory.china.com.cn",
+    "china.org.cn",
+    "en.gdfao.gov.cn",
 }
 
 
