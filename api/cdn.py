@@ -16,7 +16,7 @@ def release_key(tag: str) -> str:
 def cdn_headers(tag: str, pinned: bool) -> dict[str, str]:
     """Surrogate keys (Fastly's `Surrogate-Key`, space-separated; Cloudflare's `Cache-Tag`,
     comma-separated) and, for a pinned answer, a year-long immutable `Cache-Control`."""
-    keys = [SITE_KEY, release_key(tag)]
+    keys = [SITE_KEY, release_key(tag.split("/", 1)[0])]  # the tag is `contentHash/day`
     headers = {"surrogate-key": " ".join(keys), "cache-tag": ",".join(keys)}
     if pinned:
         headers["cache-control"] = PINNED_CACHE_CONTROL
@@ -25,6 +25,7 @@ def cdn_headers(tag: str, pinned: bool) -> dict[str, str]:
 
 def pin_mismatch(pinned: str, tag: str) -> str | None:
     """The message for a pin that does not name the loaded release; None when it does."""
+    tag = tag.split("/", 1)[0]  # the tag is `contentHash/day`
     if pinned and pinned == tag:
         return None
     shown = pinned[:80]

@@ -1,4 +1,5 @@
-"""The content hash of the loaded release, cached briefly: the data changes only on a load.
+"""The tag answers are keyed by — the loaded release's content hash and the day (what is
+computed from today, lapsed statuses, changes only when the day does) — cached briefly.
 
 A process that listens for loads (api/release_events.py) is told at once and reads the tag again
 (`refresh`); the short poll (`ttl_s`) is the fallback for a process that is not listening, and a
@@ -15,7 +16,7 @@ import asyncpg
 
 from api.background import within
 from api.database import DATABASE_ERRORS
-from db.release import latest_content_hash
+from db.release import answers_tag
 
 logger = logging.getLogger("detente.release")
 
@@ -32,6 +33,11 @@ class ReleaseTag:
     def value(self) -> str:
         """The last tag read ("" before the first)."""
         return self._value
+
+    @property
+    def content_hash(self) -> str:
+        """The loaded release's content hash alone (what `release { contentHash }` gives)."""
+        return self._value.split("/", 1)[0]
 
     @property
     def read(self) -> bool:
@@ -52,7 +58,6 @@ class ReleaseTag:
 
     async def refresh(self, pool: asyncpg.Pool, timeout_s: float) -> str:
         """Reads the tag now; raises when the database does not answer."""
-        read: str | None = await within(latest_content_hash(pool), timeout_s)
-        self._value = read or ""
+        self._value = await within(answers_tag(pool), timeout_s)
         self._read_at = time.monotonic()
         return self._value

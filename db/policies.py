@@ -10,6 +10,12 @@ from db.tables import Table, key
 
 # Policies with no known announcement day sort as the oldest.
 _ANNOUNCED = "coalesce(p.announced_on, date '0001-01-01')"
+# The stated end of a suspension or expiry has passed and no source after it confirms the status:
+# computed per request, because a record that is fine today lapses tomorrow without a reload.
+_STATUS_UNCONFIRMED = (
+    "(p.status_until is not null and p.status_until < current_date"
+    " and (p.status_as_of is null or p.status_as_of < p.status_until)) as status_unconfirmed"
+)
 
 POLICIES = Table(
     name="policy",
@@ -31,6 +37,10 @@ POLICIES = Table(
         "stance",
         "confidence",
         "confidence_note",
+        "status_as_of",
+        "status_until",
+        "status_note",
+        _STATUS_UNCONFIRMED,
     ),
     orderings={
         "ANNOUNCED_DESC": Ordering(

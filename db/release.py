@@ -14,7 +14,7 @@ RELEASE_CHANNEL = "detente_release"
 
 async def latest_release(conn: asyncpg.Pool | asyncpg.Connection) -> dict[str, Any] | None:
     row = await conn.fetchrow(
-        "select version, released_on, notes, license, content_hash, row_counts, loaded_at "
+        "select version, released_on, notes, license, content_hash, row_counts, loaded_at, coverage_ends "
         "from release order by loaded_at desc, id desc limit 1"
     )
     if row is None:
@@ -27,3 +27,13 @@ async def latest_release(conn: asyncpg.Pool | asyncpg.Connection) -> dict[str, A
 async def latest_content_hash(conn: asyncpg.Pool | asyncpg.Connection) -> str | None:
     value = await conn.fetchval("select content_hash from release order by loaded_at desc, id desc limit 1")
     return str(value) if value is not None else None
+
+
+async def answers_tag(conn: asyncpg.Pool | asyncpg.Connection) -> str:
+    """What every answer depends on: the loaded release and the database's today (a policy's
+    `statusUnconfirmed` turns true the day its stated end passes, with no reload)."""
+    value = await conn.fetchval(
+        "select coalesce((select content_hash from release order by loaded_at desc, id desc limit 1), '')"
+        " || '/' || current_date::text"
+    )
+    return str(value)

@@ -109,6 +109,19 @@ class Policy(Node):
     confidence_note: str | None = strawberry.field(
         description="Where sources disagree, or what else a reader should know."
     )
+    status_as_of: dt.date | None = strawberry.field(
+        description="The day of the latest source that confirms the status: a status is a claim at a date."
+    )
+    status_until: dt.date | None = strawberry.field(
+        description="The stated end of a suspension, temporary status or expiry, when it is known to lapse."
+    )
+    status_note: str | None = strawberry.field(
+        description="What is known, or not known, about the status (e.g. what followed a lapsed suspension)."
+    )
+    status_unconfirmed: bool = strawberry.field(
+        description="True when statusUntil has passed (as of today) and no source from then on "
+        "confirms what followed: the status is the last one confirmed, not necessarily today's."
+    )
 
     @classmethod
     def from_row(cls, row: Row) -> Policy:
@@ -130,6 +143,10 @@ class Policy(Node):
             stance=Stance(row["stance"]),
             confidence=Confidence(row["confidence"]),
             confidence_note=row["confidence_note"],
+            status_as_of=row["status_as_of"],
+            status_until=row["status_until"],
+            status_note=row["status_note"],
+            status_unconfirmed=row["status_unconfirmed"],
         )
 
     issuer = to_one_field(

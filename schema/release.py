@@ -30,6 +30,9 @@ class Release:
         description="SHA-256 of the seed files; changes whenever the data does."
     )
     row_counts: list[RowCount] = strawberry.field(description="Rows per kind of record.")
+    coverage_ends: dt.date | None = strawberry.field(
+        description="The latest day the release's sources reach: later events are not covered yet."
+    )
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Release:
@@ -42,4 +45,5 @@ class Release:
             loaded_at=row["loaded_at"],
             content_hash=row["content_hash"],
             row_counts=[RowCount(kind=k, count=v) for k, v in sorted(row["row_counts"].items())],
+            coverage_ends=row["coverage_ends"],
         )

@@ -57,6 +57,9 @@ _ENTITY_COLUMNS: dict[str, list[tuple[str, str]]] = {
         ("stance", "text"),
         ("confidence", "text"),
         ("confidence_note", "text"),
+        ("status_as_of", "date"),
+        ("status_until", "date"),
+        ("status_note", "text"),
     ],
     "event": [
         ("slug", "text"),
@@ -185,6 +188,9 @@ async def _write(conn: asyncpg.Connection, data: Dataset, report: SeedReport) ->
                 p.stance,
                 p.confidence,
                 p.confidence_note,
+                p.status_as_of,
+                p.status_until,
+                p.status_note,
             )
             for p in data.policies
         ],
@@ -421,8 +427,9 @@ async def _record_release(conn: asyncpg.Connection, data: Dataset, changelog: st
         counts[table] = await conn.fetchval(f"select count(*) from {table}")
     release_id: int = await conn.fetchval(
         """
-        insert into release (version, released_on, notes, license, content_hash, row_counts, changelog)
-        values ($1, $2, $3, $4, $5, $6::jsonb, $7)
+        insert into release
+            (version, released_on, notes, license, content_hash, row_counts, changelog, coverage_ends)
+        values ($1, $2, $3, $4, $5, $6::jsonb, $7, $8)
         returning id
         """,
         data.release.version,
@@ -432,5 +439,6 @@ async def _record_release(conn: asyncpg.Connection, data: Dataset, changelog: st
         data.content_hash,
         json.dumps(counts),
         changelog,
+        data.release.coverage_ends,
     )
     return release_id

@@ -129,6 +129,8 @@ class Release(_Record):
     date: Day
     notes: Text
     license: Text
+    # The latest date any record's sources reach, so users know where "current" ends.
+    coverage_ends: Day | None = None
 
 
 class Topic(_Record):
@@ -210,6 +212,11 @@ class Policy(_Record):
     sources: Annotated[list[Slug], Field(min_length=1)]
     confidence: Confidence
     confidence_note: str | None = None
+    # A status is a claim at a date: the latest source read that confirms it.
+    status_as_of: Day | None = None
+    # The stated end of a suspension or temporary status, when it is known to lapse.
+    status_until: Day | None = None
+    status_note: Text | None = None
 
     @field_validator("ended_on")
     @classmethod

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.conftest import Service
+import asyncpg
+
+from api.settings import Settings
+from tests.conftest import Service, running_service
 
 
 def data(body: dict[str, Any]) -> Any:
@@ -198,3 +201,40 @@ async def test_node_and_nodes_round_trip(service: Service) -> None:
         )
     )
     assert single["node"] == {"slug": "bletchley-declaration"}
+
+
+async def test_policy_status_is_a_claim_at_a_date(service: Service) -> None:
+    result = data(
+        await service.graphql("""
+        { policy(slug: "cn-generative-ai-measures") {
+            statusAsOf statusUntil statusNote statusUnconfirmed } release { coverageEnds } }
+    """)
+    )
+    assert result["policy"] == {
+        "statusAsOf": "2023-08-15",
+        "statusUntil": None,
+        "statusNote": None,
+        "statusUnconfirmed": False,
+    }
+    assert result["release"] == {"coverageEnds": "2023-11-02"}
+
+
+async def test_a_stated_end_that_passes_unconfirmed_is_flagged_without_a_reload(
+    settings: Settings, fresh_url: str
+) -> None:
+    query = '{ policy(slug: "bis-advanced-computing-rule-2022") { statusUnconfirmed } }'
+    conn = await asyncpg.connect(fresh_url)
+    try:
+        async with running_service(settings, fresh_url) as service:
+            for until, as_of, flagged in (
+                ("current_date + 1", "date '2022-10-07'", False),  # the end is still ahead
+                ("current_date - 1", "date '2022-10-07'", True),  # passed, nothing confirms since
+                ("current_date - 1", "current_date", False),  # a source after the end confirms it
+            ):
+                await conn.execute(
+                    f"update policy set status_until = {until}, status_as_of = {as_of} "
+                    "where slug = 'bis-advanced-computing-rule-2022'"
+                )
+                assert data(await service.graphql(query))["policy"] == {"statusUnconfirmed": flagged}
+    finally:
+        await conn.close()
