@@ -6,6 +6,7 @@ what changed between releases, per-metric CSV, metadata and SVG, the timeline SV
 from __future__ import annotations
 
 import csv
+import logging
 import io
 import math
 from typing import Any
@@ -30,6 +31,8 @@ from api.rest_files.store import PackageStore
 from api.settings import Settings
 from schema.build import DetenteSchema
 from schema.release import CITATION
+
+logger = logging.getLogger("detente.files")
 
 CSV = "text/csv; charset=utf-8"
 JSON = "application/json"
@@ -155,6 +158,7 @@ class FileRoutes:
         except Failed as failed:
             return failed.response
         except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            logger.exception("file route failed on the database")
             return unavailable(request).response
         return result
 
@@ -208,7 +212,8 @@ class FileRoutes:
             if not is_version(version):
                 return problem(request, 404, "NOT_FOUND", "a release version looks like 1.2.3")
             tag = await self.executor.tag(request)
-            built = await self.store.get(request.state.pool, tag) if tag else None
+            # The tag is `contentHash/day`; the package depends on the release alone.
+            built = await self.store.get(request.state.pool, tag.split("/", 1)[0]) if tag else None
             if built is None:
                 return problem(request, 404, "NOT_FOUND", "no release is loaded yet")
             if built.version != version:

@@ -41,7 +41,7 @@ class PackageStore:
             atexit.register(shutil.rmtree, self._dir, ignore_errors=True)
         return self._dir
 
-    async def get(self, pool: asyncpg.Pool, content_hash: str) -> Built | None:
+    async def get(self, pool: asyncpg.Pool, content_hash: str) -> Built | None:  # the hash alone
         """The package of the release with this content hash (built if need be); None when no
         release is loaded."""
         found = self._built.get(content_hash)
