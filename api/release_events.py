@@ -144,7 +144,7 @@ class ReleaseEvents:
                 self.stats.refreshes += 1
             except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
                 tag = None
-            if tag is not None and (expected is None or tag == expected):
+            if tag is not None and (expected is None or self.release_tag.content_hash == expected):
                 break
             await asyncio.sleep(delay)
             delay = min(delay * 2, 1.0)

@@ -6,8 +6,8 @@ what changed between releases, per-metric CSV, metadata and SVG, the timeline SV
 from __future__ import annotations
 
 import csv
-import logging
 import io
+import logging
 import math
 from typing import Any
 from urllib.parse import parse_qsl
