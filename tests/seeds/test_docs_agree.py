@@ -59,7 +59,9 @@ async def test_readme_version_counts_and_citation_are_the_loaded_release(release
 
 async def test_changelog_counts_of_the_release_are_the_loaded_release(release: dict[str, object]) -> None:
     section = CHANGELOG.split(f"## {release['version']} ", 1)[1].split("\n## ", 1)[0]
-    bullet = next(line for line in section.splitlines() if line.startswith("- ") and "events" in line)
+    # A bullet with its continuation lines.
+    bullets = re.split(r"\n(?=- )", section)
+    bullet = " ".join(next(b for b in bullets if b.lstrip().startswith("- ") and "events" in b).split())
     counts = {row["kind"]: row["count"] for row in release["rowCounts"]}  # type: ignore[attr-defined]
     assert _counts(bullet) == counts
 
