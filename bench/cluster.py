@@ -475,7 +475,8 @@ def write_report(result: dict[str, Any]) -> None:
         kinds = "<br>".join(f"{k}: {v}" for k, v in row["answers"].items())
         lines.append(
             f"| {row['fault']} | {row['requests']} | {kinds} | {row['non_json']} | {row['wrong']} | "
-            f"{row['errors']} | {row['dropped']} | {row['refused_429']} | {row['recovery_s']} |"
+            f"{row['errors']} | {row['dropped']} | {row['refused_429']} | "
+            f"{'–' if row['recovery_s'] is None else row['recovery_s']} |"
         )
     ratio = cache["hit_ratio"]
     lines += [
@@ -501,6 +502,15 @@ def write_report(result: dict[str, Any]) -> None:
         f"{release['every_process_answers_s']} |",
         "",
     ]
+    if result["cache"]["hit_ratio"] is None and "why" in result["cache"]:
+        lines += [
+            "Before the Redis-shared caches, rate limits and LISTEN/NOTIFY release following (issue "
+            "14 sections 1, 2, 4) are merged, nothing in the service uses Redis: its row shows the "
+            "harness, not a fallback. The release row is today's 5 s poll of the release tag (the "
+            "time is the rest of that poll's interval after the load). After the merge the same "
+            "run reads the hit ratio and refusals from each process's `/cluster/stats`.",
+            "",
+        ]
     REPORT.write_text("\n".join(lines), encoding="utf-8")
 
 
