@@ -5,6 +5,7 @@ replayed, and the service keeps answering while the replica is stopped, then use
 from __future__ import annotations
 
 import asyncio
+import itertools
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -30,9 +31,8 @@ def pair() -> Iterator[tuple[PgServer, PgServer]]:
         yield servers
 
 
-@pytest.fixture
-async def cluster(pair: tuple[PgServer, PgServer]) -> AsyncIterator[tuple[Service, PgServer, PgServer]]:
-    primary, replica = pair
+async def _loaded(primary: PgServer, replica: PgServer) -> str:
+    """The service database on the primary, loaded with the fixture seeds and replayed."""
     conn = await asyncpg.connect(primary.url)
     try:
         await conn.execute("create database detente")
@@ -41,6 +41,13 @@ async def cluster(pair: tuple[PgServer, PgServer]) -> AsyncIterator[tuple[Servic
     primary_url = with_database(primary.url, "detente")
     await migrate_and_load(primary_url, FIXTURE_SEEDS)
     await wait_replayed(primary.url, replica.url)
+    return primary_url
+
+
+@pytest.fixture
+async def cluster(pair: tuple[PgServer, PgServer]) -> AsyncIterator[tuple[Service, PgServer, PgServer]]:
+    primary, replica = pair
+    primary_url = await _loaded(primary, replica)
     settings = Settings(
         pool_min_size=1, pool_max_size=4, database_read_urls=[with_database(replica.url, "detente")]
     )
@@ -117,3 +124,22 @@ async def test_the_service_answers_while_the_replica_is_stopped_and_uses_it_agai
         pytest.fail("the service did not read from the restarted replica again")
     ready = (await service.client.get("/ready")).json()
     assert [d["answers"] for d in ready["databases"]] == [True, True]
+
+
+async def test_requests_take_turns_and_each_reads_one_database(pair: tuple[PgServer, PgServer]) -> None:
+    """Two read URLs (the replica, and the primary listed as a second one, so that the servers
+    can be told apart): requests alternate, and all statements of one request go to one server."""
+    primary, replica = pair
+    primary_url = await _loaded(primary, replica)
+    urls = [with_database(replica.url, "detente"), primary_url]
+    settings = Settings(pool_min_size=1, pool_max_size=4, database_read_urls=urls)
+    async with running_service(settings, primary_url) as service:
+        expected = await _good(service, EVENTS)
+        seen = []
+        for _ in range(6):
+            service.queries.ports.clear()
+            assert await _good(service, EVENTS) == expected
+            assert len(set(service.queries.ports)) == 1, service.queries.ports  # one database
+            seen.append(service.queries.ports[0])
+        assert set(seen) == {replica.port, primary.port}
+        assert all(a != b for a, b in itertools.pairwise(seen)), seen  # round robin
