@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test lint typecheck check schema bench chaos clean
+.PHONY: serve test lint typecheck check schema bench chaos cluster clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ bench: $(STAMP)
 chaos: $(STAMP)
 	$(BIN)/python -m bench.chaos
 	FUZZ_EXAMPLES=50 $(BIN)/python -m pytest -q tests/api/test_fuzz.py
+
+# Two service processes, Redis, a Postgres primary and streaming replica, a balancer; writes
+# bench/CLUSTER.md (bench/cluster.py). `make test` runs a short version.
+cluster: $(STAMP)
+	$(BIN)/python -m bench.cluster
 
 schema: $(STAMP)
 	$(BIN)/detente schema export

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import gc
 from collections.abc import AsyncIterator
-from typing import TypedDict
+from typing import Any, TypedDict, cast
 
 import asyncpg
 from starlette.applications import Starlette
@@ -26,6 +26,7 @@ from api.engine import Engine
 from api.graphql_http import GraphQLEndpoint
 from api.middleware import RequestIdMiddleware
 from api.pages import Pages
+from api.replicas import PinReadsMiddleware, RoutedPool, Router, open_router
 from api.rest.openapi import rest_api
 from api.rest_files import routes as file_routes
 from api.settings import Settings
@@ -38,6 +39,7 @@ GC_FIRST_GENERATION = 10_000
 class State(TypedDict):
     pool: asyncpg.Pool  # lists, search, aggregates: plans that read their parameters
     lookup_pool: asyncpg.Pool  # lookups by keys (relations, to-one links, slugs): generic plans
+    router: Router | None  # with DATABASE_READ_URLS: both pools are RoutedPools over it
 
 
 async def health(request: Request) -> Response:
@@ -46,7 +48,16 @@ async def health(request: Request) -> Response:
 
 async def ready(request: Request) -> Response:
     """Answers within READY_TIMEOUT_S whatever the pool is doing: a frozen server holds a
-    cancelled check in its cleanup, which then finishes in the background."""
+    cancelled check in its cleanup, which then finishes in the background. With read replicas
+    it says which databases answer; ready while any of them does (reads go on)."""
+    router: Router | None = request.state.router
+    if router is not None:
+        databases = await router.status(READY_TIMEOUT_S)
+        body: dict[str, Any] = {"status": "ready", "databases": databases}
+        if not any(d["answers"] for d in databases):
+            body["status"], body["reason"] = "unavailable", "no database answers"
+            return JSONResponse(body, status_code=503)
+        return JSONResponse(body)
     pool: asyncpg.Pool = request.state.pool
     try:
         await within(pool.fetchval("select 1"), READY_TIMEOUT_S)
@@ -92,13 +103,32 @@ def create_app(settings: Settings, database_url: str, pool_init: PoolInit | None
         except BaseException:
             await pool.close()
             raise
-        _tune_garbage_collector()
+        if not settings.database_read_urls:
+            _tune_garbage_collector()
+            try:
+                async with cluster.running(database_url, pool):
+                    yield {"pool": pool, "lookup_pool": lookup_pool, "router": None}
+            finally:
+                await lookup_pool.close()
+                await pool.close()
+            return
         try:
-            async with cluster.running(database_url, pool):
-                yield {"pool": pool, "lookup_pool": lookup_pool}
-        finally:
+            router = await open_router(database_url, settings, pool_init, pool, lookup_pool)
+        except BaseException:
             await lookup_pool.close()
             await pool.close()
+            raise
+        _tune_garbage_collector()
+        try:
+            # The release listener is on the primary (a standby refuses LISTEN).
+            async with cluster.running(database_url, pool):
+                yield {
+                    "pool": cast(asyncpg.Pool, RoutedPool(router, lookup=False)),
+                    "lookup_pool": cast(asyncpg.Pool, RoutedPool(router, lookup=True)),
+                    "router": router,
+                }
+        finally:
+            await router.close()
 
     cluster = Cluster(settings)  # what replicas share (Redis) and the release listener
     assets = StaticAssets()
@@ -149,6 +179,7 @@ def create_app(settings: Settings, database_url: str, pool_init: PoolInit | None
                 ],
                 max_age=86400,
             ),
+            *([Middleware(PinReadsMiddleware)] if settings.database_read_urls else []),
         ],
         exception_handlers={HTTPException: http_error},
         lifespan=lifespan,

@@ -112,13 +112,39 @@ class _MeasuredPool(asyncpg.Pool):
 
 
 async def create_pool(
-    url: str, settings: Settings, init: PoolInit | None = None, *, generic_plans: bool = False
+    url: str,
+    settings: Settings,
+    init: PoolInit | None = None,
+    *,
+    generic_plans: bool = False,
+    min_size: int | None = None,
 ) -> asyncpg.Pool:
     """A pool whose connections time statements out. `generic_plans` is for statements that look
     rows up by keys (`id = any($1)`, slugs): their generic plan is as good as any, and left to
     choose, Postgres re-plans them on every call (measured: Postgres CPU per page of 50 events
     5.4 -> 3.0 ms). Searches and filtered lists stay on custom plans, which read the parameters
-    (a generic plan walked the whole date index for a rare search term: 0 req/s at 1M events)."""
+    (a generic plan walked the whole date index for a rare search term: 0 req/s at 1M events).
+
+    With DATABASE_POOLER=pgbouncer (transaction pooling, pgbouncer < 1.21) a statement may run on
+    another server connection than the one it was prepared on: asyncpg's statement cache is off,
+    and only `application_name` goes in the startup packet (pgbouncer 1.18 refuses parameters it
+    does not track). The statement timeout is then asyncpg's `command_timeout` (a cancel request
+    through pgbouncer), and `generic_plans` is moot: without a cache every statement is planned
+    on every call anyway (README "Behind pgbouncer")."""
+    if settings.database_pooler == "pgbouncer":
+        pool = await asyncpg.create_pool(
+            url,
+            timeout=settings.pool_timeout_ms / 1000,
+            min_size=settings.pool_min_size if min_size is None else min_size,
+            max_size=settings.pool_max_size,
+            server_settings={"application_name": "detente"},
+            statement_cache_size=0,
+            command_timeout=settings.statement_timeout_ms / 1000,
+            init=init,  # type: ignore[arg-type]
+            connection_class=_PoolConnection,
+        )
+        assert pool is not None
+        return pool
     server_settings: dict[str, Any] = {
         "statement_timeout": str(settings.statement_timeout_ms),
         "application_name": "detente",
@@ -129,7 +155,7 @@ async def create_pool(
     pool = _MeasuredPool(
         url,
         timeout=settings.pool_timeout_ms / 1000,  # connecting: a frozen server must not hold it
-        min_size=settings.pool_min_size,
+        min_size=settings.pool_min_size if min_size is None else min_size,
         max_size=settings.pool_max_size,
         max_queries=50_000,
         max_inactive_connection_lifetime=300.0,

@@ -5,6 +5,10 @@ A process that listens for loads (api/release_events.py) is told at once and rea
 (`refresh`); the short poll (`ttl_s`) is the fallback for a process that is not listening, and a
 slow one while it is. When the database cannot be asked, the last hash read stands (a release
 cannot be loaded into a database that is gone); with none read yet, the failure reaches the caller.
+
+With read replicas (api/replicas.py) the hash is kept per database and read from the database the
+request reads its data from: a replica that has not replayed a load yet answers under the old tag,
+so the response cache never holds an old answer under a new release's key.
 """
 
 from __future__ import annotations
@@ -25,39 +29,49 @@ TTL_SECONDS = 5.0
 
 class ReleaseTag:
     def __init__(self) -> None:
-        self._value = ""
-        self._read_at = float("-inf")
+        self._read: dict[str, tuple[str, float]] = {}  # database name -> (tag, read at)
+        self._last = ""  # the tag read last, from any database
         self.ttl_s = TTL_SECONDS
+
+    @staticmethod
+    def _key(pool: asyncpg.Pool) -> str:
+        name_of = getattr(pool, "database_name", None)  # a RoutedPool: the request's database
+        return str(name_of()) if name_of is not None else ""
 
     @property
     def value(self) -> str:
-        """The last tag read ("" before the first)."""
-        return self._value
+        """The tag read last ("" before the first)."""
+        return self._last
 
     @property
     def content_hash(self) -> str:
         """The loaded release's content hash alone (what `release { contentHash }` gives)."""
-        return self._value.split("/", 1)[0]
+        return self._last.split("/", 1)[0]
 
     @property
     def read(self) -> bool:
         """Whether the tag was ever read (until then, the first request reads it)."""
-        return self._read_at != float("-inf")
+        return bool(self._read)
 
     async def current(self, pool: asyncpg.Pool, timeout_s: float) -> str:
+        key = self._key(pool)
+        value, read_at = self._read.get(key, ("", float("-inf")))
         now = time.monotonic()
-        if now - self._read_at > self.ttl_s:
+        if now - read_at > self.ttl_s:
             try:
-                await self.refresh(pool, timeout_s)
+                value = await self.refresh(pool, timeout_s)
             except DATABASE_ERRORS:
-                if self._read_at == float("-inf"):
+                if read_at == float("-inf"):
                     raise
                 logger.warning("release tag unreadable; keeping the last one")
-            self._read_at = now
-        return self._value
+                self._read[key] = (value, now)
+        return value
 
     async def refresh(self, pool: asyncpg.Pool, timeout_s: float) -> str:
-        """Reads the tag now; raises when the database does not answer."""
-        self._value = await within(answers_tag(pool), timeout_s)
-        self._read_at = time.monotonic()
-        return self._value
+        """Reads the tag now, from the database `pool` reads; raises when it does not answer."""
+        value: str = await within(answers_tag(pool), timeout_s)
+        if value != self._last:
+            self._read.clear()  # a new release (or day): every database's tag is read again
+        self._read[self._key(pool)] = (value, time.monotonic())
+        self._last = value
+        return value

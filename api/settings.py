@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -19,6 +19,14 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None,
         description="Postgres to use; unset means an embedded server with data in DATA_DIR.",
+    )
+    database_read_urls: Annotated[list[str], NoDecode] = Field(
+        default=[],
+        description="Comma-separated Postgres streaming replicas that API reads go to (README).",
+    )
+    database_pooler: Literal["none", "pgbouncer"] = Field(
+        default="none",
+        description="`pgbouncer`: DATABASE_URL/READ_URLS go through a transaction pooler (README).",
     )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
@@ -119,7 +127,7 @@ class Settings(BaseSettings):
     )
     rate_limit_window_s: int = Field(default=60, ge=1, description="The rate limit's window.")
 
-    @field_validator("cors_origins", "trusted_proxies", mode="before")
+    @field_validator("cors_origins", "trusted_proxies", "database_read_urls", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
         if isinstance(value, str):

@@ -85,6 +85,33 @@ class PgServer:
             "initdb", "-D", str(self.pgdata), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"
         )
 
+    def replica(self, directory: Path) -> PgServer:
+        """A streaming replica of this (running) server: `pg_basebackup -R` into `directory`, on a
+        port of its own; not started. initdb's trust pg_hba.conf already admits replication from
+        loopback, and the defaults (wal_level replica, max_wal_senders 10) stream."""
+        standby = PgServer(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        if standby._user is not None:
+            entry = pwd.getpwnam(standby._user)
+            os.chown(directory, entry.pw_uid, entry.pw_gid)
+            os.chown(standby.pgdata.parent, entry.pw_uid, entry.pw_gid)
+        standby._run(
+            "pg_basebackup",
+            "-D",
+            str(standby.pgdata),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-U",
+            "postgres",
+            "-R",  # standby.signal and primary_conninfo: it streams from here once started
+            "-X",
+            "stream",
+            "--no-sync",
+        )
+        return standby
+
     def start(self) -> None:
         deadline = time.monotonic() + START_TIMEOUT_S
         while True:
@@ -163,3 +190,48 @@ def pg_server(directory: Path) -> Iterator[PgServer]:
         server.stop()
         shutil.rmtree(directory, ignore_errors=True)
         shutil.rmtree(server.pgdata.parent, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def streaming_pair(directory: Path) -> Iterator[tuple[PgServer, PgServer]]:
+    """A started primary and a started streaming replica of it (`pg_basebackup -R`), in
+    `directory` (removed afterwards)."""
+    primary = PgServer(directory / "primary")
+    primary.init()
+    primary.start()
+    standby: PgServer | None = None
+    try:
+        standby = primary.replica(directory / "replica")
+        standby.start()
+        yield primary, standby
+    finally:
+        if standby is not None:
+            standby.stop()
+            shutil.rmtree(standby.pgdata.parent, ignore_errors=True)
+        primary.stop()
+        shutil.rmtree(directory, ignore_errors=True)
+        shutil.rmtree(primary.pgdata.parent, ignore_errors=True)
+
+
+async def wait_replayed(primary_url: str, replica_url: str, timeout_s: float = 30.0) -> float:
+    """Seconds until the replica has replayed everything the primary had written when called
+    (`pg_last_wal_replay_lsn() >= pg_current_wal_lsn()`); TimeoutError past `timeout_s`."""
+    import asyncio
+
+    import asyncpg
+
+    started = time.monotonic()
+    primary = await asyncpg.connect(primary_url)
+    try:
+        target = await primary.fetchval("select pg_current_wal_lsn()::text")
+    finally:
+        await primary.close()
+    replica = await asyncpg.connect(replica_url)
+    try:
+        while not await replica.fetchval("select pg_last_wal_replay_lsn() >= $1::text::pg_lsn", target):
+            if time.monotonic() - started > timeout_s:
+                raise TimeoutError(f"the replica did not replay up to {target} within {timeout_s} s")
+            await asyncio.sleep(0.02)
+    finally:
+        await replica.close()
+    return time.monotonic() - started

@@ -122,9 +122,15 @@ class QueryLog:
     """SQL statements the service ran, recorded by a query logger on every pool connection."""
 
     statements: list[str] = field(default_factory=list)
+    ports: list[int] = field(default_factory=list)  # the server port of each statement
 
     async def attach(self, conn: asyncpg.Connection) -> None:
-        conn.add_query_logger(lambda q: self.statements.append(q.query))
+        conn.add_query_logger(self._log)
+
+    def _log(self, query: asyncpg.connection.LoggedQuery) -> None:
+        self.statements.append(query.query)
+        address = query.conn_addr  # (host, port), or a Unix socket's path
+        self.ports.append(int(address[1]) if isinstance(address, tuple) else 0)
 
 
 @dataclass

@@ -20,7 +20,7 @@ def _shown(value: object) -> str:
     if isinstance(value, Path):
         return str(value.relative_to(PROJECT_ROOT))
     if isinstance(value, list):
-        return ",".join(map(str, value))
+        return ",".join(map(str, value)) or "unset"
     return str(value)
 
 
