@@ -81,6 +81,19 @@ class _PoolConnection(asyncpg.Connection):
 PoolInit = Callable[[asyncpg.Connection], Awaitable[None]]
 
 
+def _with_record_arrays(init: PoolInit | None) -> PoolInit:
+    """`init`, after teaching the connection the record[] type: sibling lists come back as
+    arrays of records (db.paging.fetch_sibling_lists), which asyncpg learns by introspection
+    (four statements) once per connection; at connect time, not inside a request."""
+
+    async def run(conn: asyncpg.Connection) -> None:
+        await conn.fetchval("select array(select row(1))")
+        if init is not None:
+            await init(conn)
+
+    return run
+
+
 async def create_pool(
     url: str, settings: Settings, init: PoolInit | None = None, *, generic_plans: bool = False
 ) -> asyncpg.Pool:
@@ -95,13 +108,13 @@ async def create_pool(
     }
     if generic_plans:
         server_settings["plan_cache_mode"] = "force_generic_plan"
-    pool = await asyncpg.create_pool(
+    pool: asyncpg.Pool | None = await asyncpg.create_pool(  # type: ignore[call-overload]
         url,
         timeout=settings.pool_timeout_ms / 1000,  # connecting: a frozen server must not hold it
         min_size=settings.pool_min_size,
         max_size=settings.pool_max_size,
         server_settings=server_settings,
-        init=init,  # type: ignore[arg-type]
+        init=_with_record_arrays(init),
         connection_class=_PoolConnection,
     )
     assert pool is not None

@@ -14,7 +14,18 @@ import asyncpg
 
 from db import actors, events, policies, sources
 from db.metrics import OBSERVATIONS, observations_sql
-from db.paging import Page, Row, SortKey, Sql, Window, count_by_parent, fetch_pages_by_parent
+from db.paging import (
+    Ordering,
+    Page,
+    Row,
+    SiblingList,
+    SortKey,
+    Sql,
+    Window,
+    count_by_parent,
+    fetch_pages_by_parent,
+    fetch_sibling_lists,
+)
 from db.tables import Table
 from db.topics import TOPICS
 
@@ -140,3 +151,39 @@ async def counts_for_parents(
     filter_: Any,
 ) -> dict[int, int]:
     return await count_by_parent(conn, relation.build(filter_), relation.parent, parent_ids)
+
+
+@dataclass(frozen=True)
+class ListRequest:
+    """One relation list of a parent level: its window, filter, the columns read, and whether
+    its rows, its count or both are wanted."""
+
+    relation: Relation
+    ordering: Ordering
+    window: Window
+    filter_: Any
+    columns: Collection[str] | None
+    rows: bool
+    count: bool
+
+
+async def lists_for_parents(
+    conn: asyncpg.Pool | asyncpg.Connection, parent_ids: Sequence[int], requests: Sequence[ListRequest]
+) -> list[tuple[dict[int, Page[Row]], dict[int, int]]]:
+    """Pages and counts of several relations of the same parents, in one statement."""
+    lists = []
+    for r in requests:
+        relation = r.relation
+        sql = relation.table.narrow(relation.build(r.filter_), r.columns)
+        lists.append(
+            SiblingList(
+                sql,
+                relation.table.names_of(sql, r.columns),
+                relation.parent,
+                r.ordering,
+                r.window,
+                r.rows,
+                r.count,
+            )
+        )
+    return await fetch_sibling_lists(conn, parent_ids, lists)

@@ -10,6 +10,7 @@ from graphql import GraphQLSchema
 from graphql.execution.values import VariableValues
 
 from db.paging import Ordering, Page, Row, Window
+from db.relations import ListRequest, lists_for_parents
 from schema.compiled.plan import (
     Arguments,
     ConnectionPlan,
@@ -80,36 +81,66 @@ class Runner:
     async def objects(self, plan: ObjectPlan, rows: list[Row]) -> list[dict[str, Any]]:
         built = list(map(plan.build, rows))
         if plan.nested and rows:
-            await asyncio.gather(*(self.nested(n, rows, built) for n in plan.nested))
+            lists = [n for n in plan.nested if isinstance(n, NestedList)]
+            ones = [n for n in plan.nested if isinstance(n, NestedOne)]
+            await asyncio.gather(
+                self.nested_lists(lists, rows, built), *(self.nested_one(n, rows, built) for n in ones)
+            )
         return built
 
-    async def nested(
-        self, nested: NestedList | NestedOne, rows: list[Row], built: list[dict[str, Any]]
+    async def nested_lists(
+        self, lists: list[NestedList], rows: list[Row], built: list[dict[str, Any]]
     ) -> None:
-        if isinstance(nested, NestedOne):
-            await self.nested_one(nested, rows, built)
+        """Every list field of one level (`actors`, `sources`… of these events): all their pages
+        and counts in one statement, then each list's items built, the lists side by side."""
+        if not lists:
             return
-        args = self.arguments(nested.arguments)
-        spec, connection = nested.spec, nested.connection
-        ordering, window, f = await spec.prepare(
-            self.context, order_name(args.get("order_by")), _page_args(args), args.get("filter")
+        prepared = []
+        for nested in lists:
+            args = self.arguments(nested.arguments)
+            ordering, window, f = await nested.spec.prepare(
+                self.context, order_name(args.get("order_by")), _page_args(args), args.get("filter")
+            )
+            prepared.append((nested, ordering, window, f))
+        requests = [
+            ListRequest(
+                nested.spec.relation,
+                ordering,
+                window,
+                f,
+                nested.connection.columns,
+                nested.connection.wants_rows,
+                nested.connection.wants_count,
+            )
+            for nested, ordering, window, f in prepared
+            if nested.connection.wants_rows or nested.connection.wants_count
+        ]
+        fetched = iter(
+            await lists_for_parents(
+                self.context.lookup_pool, list(dict.fromkeys(row["id"] for row in rows)), requests
+            )
+            if requests
+            else []
         )
-        parents = list(dict.fromkeys(row["id"] for row in rows))
-        pages: dict[int, Page[Row]] = {}
-        counts: dict[int, int] = {}
-        if connection.wants_rows:
-            pages = await spec.pages(self.context, parents, ordering, window, f, connection.columns)
-        if connection.wants_count:
-            counts = await spec.counts(self.context, parents, f)
-        values = await self.connections(
-            connection,
-            [pages.get(row["id"], _EMPTY) for row in rows],
-            ordering,
-            window,
-            [counts.get(row["id"], 0) for row in rows],
-        )
-        for obj, value in zip(built, values, strict=True):
-            obj[nested.key] = value
+        work = []
+        for nested, ordering, window, _ in prepared:
+            connection = nested.connection
+            pages: dict[int, Page[Row]] = {}
+            counts: dict[int, int] = {}
+            if connection.wants_rows or connection.wants_count:
+                pages, counts = next(fetched)
+            work.append(
+                self.connections(
+                    connection,
+                    [pages.get(row["id"], _EMPTY) for row in rows],
+                    ordering,
+                    window,
+                    [counts.get(row["id"], 0) for row in rows],
+                )
+            )
+        for nested, values in zip(lists, await asyncio.gather(*work), strict=True):
+            for obj, value in zip(built, values, strict=True):
+                obj[nested.key] = value
 
     async def nested_one(self, nested: NestedOne, rows: list[Row], built: list[dict[str, Any]]) -> None:
         keys = [row[nested.spec.column] for row in rows]

@@ -167,6 +167,37 @@ async def test_lookups_nodes_aliases_fragments_filters_and_backward_pages(pool: 
         assert answer["data"]["node"]["__typename"] == type_name
 
 
+async def test_sibling_lists_of_one_level_in_every_shape(pool: asyncpg.Pool) -> None:
+    """The lists of one level share a statement: the same relation twice with other windows,
+    a count alone, filters, orderings, backward pages, a list wanting nothing, and lists below."""
+    query = f"""query($after: String) {{ actors(first: 100, after: $after) {{ totalCount {PAGE_INFO}
+      edges {{ node {{ slug
+        firstTwo: events(first: 2, orderBy: TITLE_ASC) {{ totalCount {PAGE_INFO} edges {{ cursor role node {{ slug }} }} }}
+        lastTwo: events(last: 2) {{ {PAGE_INFO} nodes {{ slug }} }}
+        counted: events {{ totalCount }}
+        cooperative: events(first: 3, filter: {{ stance: [COOPERATIVE] }}) {{ totalCount nodes {{ slug
+          topics {{ totalCount nodes {{ slug }} }} sources(last: 1) {{ nodes {{ url }} }}
+          policies(first: 1) {{ totalCount }} }} }}
+        policies(first: 2) {{ totalCount nodes {{ slug issuer {{ slug }} }} }}
+        children {{ __typename }}
+        sources(first: 1) {{ edges {{ cursor node {{ slug }} }} }}
+      }} }} }} }}"""
+    assert await _every_page(pool, query, "actors") > 100
+    us = (await _same(pool, '{ actor(slug: "united-states") { events(first: 5) { edges { cursor } } } }'))[
+        "data"
+    ]["actor"]["events"]["edges"]
+    answer = await _same(
+        pool,
+        """query($c: String!) { actor(slug: "united-states") {
+          after: events(first: 2, after: $c) { pageInfo { hasNextPage hasPreviousPage } nodes { slug } }
+          before: events(last: 2, before: $c) { pageInfo { hasNextPage hasPreviousPage } nodes { slug } }
+          all: events(first: 100) { totalCount nodes { slug } }
+        } }""",
+        {"c": us[2]["cursor"]},
+    )
+    assert len(answer["data"]["actor"]["before"]["nodes"]) == 2
+
+
 async def test_a_page_backward_from_a_cursor_matches(pool: asyncpg.Pool) -> None:
     page = (await _same(pool, "{ events(first: 30) { edges { cursor } } }"))["data"]["events"]["edges"]
     answer = await _same(
