@@ -60,6 +60,16 @@ class Unsupported(Exception):
     """The plan cannot serve this query (at compile or run time); the general executor will."""
 
 
+class NestedPublicError(Exception):
+    """A client error below the root fields (a bad cursor on a nested list). The general
+    executor reports it once per parent, with each parent's path; plans do not track paths yet,
+    so the operation is handed back (counted and logged, see schema/compiled/executor.py)."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
 @dataclass
 class Arguments:
     """A field's arguments, converted to the resolver's Python values: once, when they name no

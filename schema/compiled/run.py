@@ -4,6 +4,7 @@ every object built straight from its row, with no per-field resolver, future or 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from graphql import GraphQLSchema
@@ -17,12 +18,14 @@ from schema.compiled.plan import (
     EdgePlan,
     NestedList,
     NestedOne,
+    NestedPublicError,
     ObjectPlan,
     OperationPlan,
     RootField,
     Unsupported,
 )
 from schema.context import Context
+from schema.errors import PublicError
 from schema.globalid import from_global_id
 from schema.lists import BySlug, NodeLookup, PageArgs, RootList
 from schema.node import NODE_TABLES
@@ -30,6 +33,7 @@ from schema.orders import order_name
 from schema.paging import encode_cursor, page_flags
 
 _EMPTY: Page[Row] = Page(rows=[], keys=[], has_more=False)
+RootError = Callable[[str, PublicError], None]  # (response key, error): records it or raises
 
 
 def _page_args(args: dict[str, Any]) -> PageArgs:
@@ -46,9 +50,19 @@ class Runner:
         assert arguments is not None
         return arguments.convert(self.variables, self.schema)
 
-    async def run(self, plan: OperationPlan) -> dict[str, Any]:
-        values = [await self.root(root) for root in plan.roots]
-        return {root.key: value for root, value in zip(plan.roots, values, strict=True)}
+    async def run(self, plan: OperationPlan, on_error: RootError) -> dict[str, Any]:
+        """The root fields' values. A client error in a root field's arguments (a bad cursor,
+        a page too large, an unknown slug in a filter) goes to `on_error`, which records it with
+        the field's path and returns (the field is then null) or raises (it cannot be null),
+        as the general executor does."""
+        data: dict[str, Any] = {}
+        for root in plan.roots:
+            try:
+                data[root.key] = await self.root(root)
+            except PublicError as error:
+                on_error(root.key, error)
+                data[root.key] = None
+        return data
 
     async def root(self, root: RootField) -> Any:
         spec = root.spec
@@ -98,9 +112,12 @@ class Runner:
         prepared = []
         for nested in lists:
             args = self.arguments(nested.arguments)
-            ordering, window, f = await nested.spec.prepare(
-                self.context, order_name(args.get("order_by")), _page_args(args), args.get("filter")
-            )
+            try:
+                ordering, window, f = await nested.spec.prepare(
+                    self.context, order_name(args.get("order_by")), _page_args(args), args.get("filter")
+                )
+            except PublicError as error:
+                raise NestedPublicError(error) from error
             prepared.append((nested, ordering, window, f))
         requests = [
             ListRequest(

@@ -5,6 +5,7 @@ does not serve (errors, introspection, directives, search) it hands back unchang
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -23,7 +24,9 @@ from api.database import create_pool, database_name
 from api.settings import Settings
 from schema.build import build_schema
 from schema.compiled.executor import STATS
+from schema.compiled.run import Runner
 from schema.context import new_context
+from schema.errors import MASKED_MESSAGE
 from tests.conftest import Databases
 
 COMPILED = build_schema()
@@ -214,19 +217,55 @@ async def test_a_page_backward_from_a_cursor_matches(pool: asyncpg.Pool) -> None
     "query",
     [
         '{ events(after: "not-a-cursor") { nodes { slug } } }',
-        '{ events(first: 2) { nodes { actors(after: "bad") { nodes { slug } } } } }',
         '{ events(filter: { actor: ["no-such-actor"] }) { nodes { slug } } }',
         "{ events(first: 101) { nodes { slug } } }",
         '{ node(id: "not-an-id") { id } }',
         "{ events(first: 1, last: 1) { nodes { slug } } }",
+        '{ ok: events(first: 1) { nodes { slug } } bad: events(before: "x") { totalCount } }',
+        '{ event(slug: "x") { slug } missing: node(id: "bm9wZTox") { id } }',
+        '{ events(first: 1) { totalCount } policies(filter: { topic: ["no-such-topic"] }) { totalCount } }',
     ],
 )
-async def test_errors_are_answered_by_the_general_executor(pool: asyncpg.Pool, query: str) -> None:
-    fell_back = STATS.fell_back
+async def test_client_errors_in_root_fields_are_answered_by_the_plan(pool: asyncpg.Pool, query: str) -> None:
+    before = (STATS.compiled, STATS.fell_back, STATS.failed)
     compiled, general = await _answers(pool, query, None)
     assert compiled == general
     assert json.loads(compiled)["errors"]
+    assert (STATS.compiled, STATS.fell_back, STATS.failed) == (before[0] + 1, before[1], before[2])
+
+
+async def test_a_client_error_below_the_root_is_handed_back_and_logged(
+    pool: asyncpg.Pool, caplog: pytest.LogCaptureFixture
+) -> None:
+    query = '{ events(first: 2) { nodes { actors(after: "bad") { nodes { slug } } } } }'
+    fell_back = STATS.fell_back
+    with caplog.at_level(logging.WARNING, logger="detente.compiled"):
+        compiled, general = await _answers(pool, query, None)
+    assert compiled == general
+    (error,) = json.loads(compiled)["errors"]  # the first parent's; null propagates to the root
+    assert error["path"] == ["events", "nodes", 0, "actors"]
     assert STATS.fell_back == fell_back + 1
+    assert any("NestedPublicError" in r.getMessage() and r.levelno == logging.WARNING for r in caplog.records)
+
+
+async def test_an_unexpected_exception_is_masked_and_logged_not_run_again(
+    pool: asyncpg.Pool, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_: Any) -> Any:
+        raise KeyError("no such column")
+
+    monkeypatch.setattr(Runner, "connections", broken)
+    before = (STATS.fell_back, STATS.failed)
+    with caplog.at_level(logging.ERROR, logger="detente.compiled"):
+        result = await COMPILED.execute(
+            "{ events(first: 1) { nodes { slug } } }", context_value=new_context(pool, "req-42")
+        )
+    assert result.data is None and result.errors is not None and len(result.errors) == 1
+    formatted = result.errors[0].formatted
+    assert formatted["message"] == MASKED_MESSAGE and "no such column" not in json.dumps(formatted)
+    assert formatted["extensions"] == {"code": "INTERNAL_SERVER_ERROR", "requestId": "req-42"}
+    assert (STATS.fell_back, STATS.failed) == (before[0], before[1] + 1)
+    assert any(r.levelno == logging.ERROR and "req-42" in r.getMessage() for r in caplog.records)
 
 
 @pytest.mark.parametrize(
