@@ -16,18 +16,15 @@ client error below the root, which the general executor reports once per parent 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from weakref import WeakKeyDictionary
 
 import asyncpg
 from graphql import GraphQLError, GraphQLObjectType, GraphQLSchema, OperationDefinitionNode
-from graphql.execution.collect_fields import DeferUsage, GroupedFieldSet
-from graphql.pyutils import Path
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from schema.bounded import BoundedCache
+from schema.compiled.adapter import GroupedFieldSet, RootFieldsHook
 from schema.compiled.plan import NestedPublicError, OperationPlan, Unsupported, compile_operation
 from schema.compiled.run import Runner
 from schema.context import Context
@@ -87,45 +84,29 @@ def _plans(schema: GraphQLSchema) -> _Plans:
     return plans
 
 
-class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
-    def execute_collected_root_fields(
-        self,
-        root_type: GraphQLObjectType,
-        root_value: Any,
-        grouped_field_set: GroupedFieldSet,
-        serially: bool,
-        new_defer_usages: Sequence[DeferUsage],
-    ) -> Any:
-        plan = None
-        if not serially and not new_defer_usages and isinstance(self.context_value, Context):
-            plans = _plans(self.schema)
-            known, plan = plans.get(self.operation)
-            if not known:
-                plan = compile_operation(
-                    self.schema, self.fragments, self.variable_values, self.operation, grouped_field_set
-                )
-                plans.put(self.operation, plan)
-        if plan is None:
-            return super().execute_collected_root_fields(
-                root_type, root_value, grouped_field_set, serially, new_defer_usages
+class CompiledExecutor(RootFieldsHook):
+    def run_root(self, root_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet) -> Any:
+        if not isinstance(self.context_value, Context):
+            return None
+        plans = _plans(self.schema)
+        known, plan = plans.get(self.operation)
+        if not known:
+            plan = compile_operation(
+                self.schema, self.fragments, self.variable_values, self.operation, grouped_field_set
             )
-        return self._run(plan, root_type, root_value, grouped_field_set, new_defer_usages)
+            plans.put(self.operation, plan)
+        if plan is None:
+            return None
+        return self._run(plan, root_type, grouped_field_set)
 
     async def _run(
-        self,
-        plan: OperationPlan,
-        root_type: GraphQLObjectType,
-        root_value: Any,
-        grouped_field_set: GroupedFieldSet,
-        new_defer_usages: Sequence[DeferUsage],
+        self, plan: OperationPlan, root_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet
     ) -> Any:
         context = self.context_value
         assert isinstance(context, Context)
 
         def root_error(key: str, error: PublicError) -> None:
-            details = grouped_field_set[key]
-            definition = root_type.fields[details[0].node.name.value]
-            self.handle_field_error(error, definition.type, details, Path(None, key, root_type.name))
+            self.root_field_error(root_type, grouped_field_set, key, error)
 
         try:
             data = await Runner(self.schema, context, self.variable_values).run(plan, root_error)
@@ -144,12 +125,7 @@ class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
                 error,
                 extra={"request_id": context.request_id},
             )
-            result = super().execute_collected_root_fields(
-                root_type, root_value, grouped_field_set, False, new_defer_usages
-            )
-            if isinstance(result, Awaitable):
-                return await result
-            return result
+            return await self.general(root_type, grouped_field_set)
         except Exception as error:
             STATS.failed += 1
             logger.error(

@@ -35,12 +35,16 @@ from graphql import (
     Visitor,
     visit,
 )
-from graphql.execution.collect_fields import FieldDetailsList, FragmentDetails, collect_subfields
-from graphql.execution.values import VariableValues, get_argument_values
-from strawberry.types.arguments import convert_arguments
 from strawberry.types.field import StrawberryField
 
 from db.paging import Row
+from schema.compiled.adapter import (
+    FieldDetailsList,
+    FragmentDetails,
+    VariableValues,
+    python_arguments,
+    subfields,
+)
 from schema.compiled.codegen import EdgeBuilder, Value, edge_builder, object_builder
 from schema.lists import FIELD_SPEC, BySlug, NodeLookup, RelationList, RootList, ToOne
 from schema.paging import encode_cursor
@@ -91,14 +95,7 @@ class Arguments:
         return self.constant
 
     def _convert(self, variables: VariableValues, schema: GraphQLSchema) -> dict[str, Any]:
-        raw = get_argument_values(self.definition, self.node, variables)
-        converter = schema._strawberry_schema.schema_converter  # type: ignore[attr-defined]
-        return convert_arguments(
-            raw,
-            self.strawberry_field.arguments,
-            scalar_registry=converter.scalar_registry,
-            config=converter.config,
-        )
+        return python_arguments(schema, self.definition, self.node, self.strawberry_field, variables)
 
 
 @dataclass
@@ -273,10 +270,7 @@ class _Compiler:
         self.operation = operation
 
     def subfields(self, type_: GraphQLObjectType, details: FieldDetailsList) -> dict[str, FieldDetailsList]:
-        collected = collect_subfields(
-            self.schema, self.fragments, self.variables, self.operation, type_, details
-        )
-        return collected.grouped_field_set
+        return subfields(self.schema, self.fragments, self.variables, self.operation, type_, details)
 
     def arguments(self, parent: GraphQLObjectType, details: FieldDetailsList) -> Arguments:
         node = details[0].node

@@ -8,10 +8,10 @@ from collections.abc import Callable
 from typing import Any
 
 from graphql import GraphQLSchema
-from graphql.execution.values import VariableValues
 
 from db.paging import Ordering, Page, Row, Window
 from db.relations import ListRequest, lists_for_parents
+from schema.compiled.adapter import VariableValues
 from schema.compiled.plan import (
     Arguments,
     ConnectionPlan,
