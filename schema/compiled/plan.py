@@ -107,6 +107,14 @@ class ObjectPlan:
     columns: set[str] = field(default_factory=lambda: {"id"})  # the row columns it reads
     build: Callable[[Row], dict[str, Any]] = _unbuilt
 
+    @cached_property
+    def lists(self) -> list[NestedList]:
+        return [n for n in self.nested if isinstance(n, NestedList)]
+
+    @cached_property
+    def ones(self) -> list[NestedOne]:
+        return [n for n in self.nested if isinstance(n, NestedOne)]
+
 
 @dataclass
 class EdgePlan:

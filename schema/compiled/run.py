@@ -4,8 +4,8 @@ every object built straight from its row, with no per-field resolver, future or 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
 
 from graphql import GraphQLSchema
 
@@ -32,8 +32,17 @@ from schema.node import NODE_TABLES
 from schema.orders import order_name
 from schema.paging import encode_cursor, page_flags
 
+T = TypeVar("T")
 _EMPTY: Page[Row] = Page(rows=[], keys=[], has_more=False)
 RootError = Callable[[str, PublicError], None]  # (response key, error): records it or raises
+
+
+async def _together(work: list[Coroutine[Any, Any, T]]) -> list[T]:
+    """The results of these coroutines, run concurrently; one (the usual case) is awaited as
+    it is, without the Task that `gather` makes for each (~25 µs apiece)."""
+    if len(work) == 1:
+        return [await work[0]]
+    return list(await asyncio.gather(*work)) if work else []
 
 
 def _page_args(args: dict[str, Any]) -> PageArgs:
@@ -95,11 +104,10 @@ class Runner:
     async def objects(self, plan: ObjectPlan, rows: list[Row]) -> list[dict[str, Any]]:
         built = list(map(plan.build, rows))
         if plan.nested and rows:
-            lists = [n for n in plan.nested if isinstance(n, NestedList)]
-            ones = [n for n in plan.nested if isinstance(n, NestedOne)]
-            await asyncio.gather(
-                self.nested_lists(lists, rows, built), *(self.nested_one(n, rows, built) for n in ones)
-            )
+            work = [self.nested_one(n, rows, built) for n in plan.ones]
+            if plan.lists:
+                work.append(self.nested_lists(plan.lists, rows, built))
+            await _together(work)
         return built
 
     async def nested_lists(
@@ -155,7 +163,7 @@ class Runner:
                     [counts.get(row["id"], 0) for row in rows],
                 )
             )
-        for nested, values in zip(lists, await asyncio.gather(*work), strict=True):
+        for nested, values in zip(lists, await _together(work), strict=True):
             for obj, value in zip(built, values, strict=True):
                 obj[nested.key] = value
 
@@ -187,9 +195,11 @@ class Runner:
     ) -> list[dict[str, Any]]:
         """One connection per page; the items of all pages are built together, per selection."""
         rows = [row for page in pages for row in page.rows]
-        object_plans = plan.object_plans
-        built_lists = await asyncio.gather(*(self.objects(p, rows) for p in object_plans))
-        built = {id(p): objs for p, objs in zip(object_plans, built_lists, strict=True)}
+        built = {id(p): list(map(p.build, rows)) for p in plan.object_plans if not p.nested}
+        deep = [p for p in plan.object_plans if p.nested]
+        if deep:
+            built_lists = await _together([self.objects(p, rows) for p in deep])
+            built.update((id(p), objs) for p, objs in zip(deep, built_lists, strict=True))
         result = []
         offset = 0
         for page, count in zip(pages, counts, strict=True):
