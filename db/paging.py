@@ -229,20 +229,41 @@ def _renumbered(text: str, offset: int) -> str:
     return _PARAM.sub(lambda m: f"${int(m.group(1)) + offset}", text) if offset else text
 
 
+ListResults = list[tuple[dict[int, Page[Row]], dict[int, int]]]  # per list: pages, counts by parent
+
+
 async def fetch_sibling_lists(
     conn: asyncpg.Pool | asyncpg.Connection, parent_ids: Sequence[int], lists: Sequence[SiblingList]
-) -> list[tuple[dict[int, Page[Row]], dict[int, int]]]:
+) -> ListResults:
     """Every list's window (and count) for every parent, in one statement: per parent, each list
     is an `array(select row(…) … order by … limit n)` (and a `count(*)`), so a level with four
     relations costs one round trip instead of four. Rows come back as dicts by column name."""
-    params: list[Any] = [list(parent_ids)]
+    _, results = await _with_lists(conn, "unnest($1::bigint[]) as _p(id)", [list(parent_ids)], lists)
+    return results
+
+
+async def fetch_rows_with_lists(
+    conn: asyncpg.Pool | asyncpg.Connection, parents: Sql, lists: Sequence[SiblingList]
+) -> tuple[list[Row], ListResults]:
+    """The rows `parents` selects (they must include `id`) and their lists, in one statement:
+    a lookup by slug with its relations is one round trip."""
+    select = f"select {parents.select} from {parents.from_} where {parents.where_sql()}"
+    return await _with_lists(conn, f"({select}) _p", list(parents.params), lists)
+
+
+async def _with_lists(
+    conn: asyncpg.Pool | asyncpg.Connection,
+    source: str,
+    params: list[Any],
+    lists: Sequence[SiblingList],
+) -> tuple[list[Row], ListResults]:
     columns: list[str] = []
     for i, item in enumerate(lists):
         sql = item.sql
         base_where = sql.where_sql()
         key_columns, order_by = _window_sql(sql, item.ordering, item.window)
         offset = len(params)  # the list's own $1 follows the parameters before it
-        own = f"{item.parent} = _p._parent"
+        own = f"{item.parent} = _p.id"
 
         def fix(text: str, offset: int = offset) -> str:
             return _renumbered(text, offset)
@@ -258,17 +279,14 @@ async def fetch_sibling_lists(
                 f"(select count(*) from {fix(sql.from_)} where {fix(base_where)} and {own}) as _c{i}"
             )
         params += sql.params
-    found = await conn.fetch(
-        f"select _p._parent, {', '.join(columns)} from unnest($1::bigint[]) as _p(_parent)", *params
-    )
-    by_parent = {row[0]: row for row in found}
-    results = []
+    found = await conn.fetch(f"select _p.*, {', '.join(columns)} from {source}", *params)
+    results: ListResults = []
     for i, item in enumerate(lists):
         names, n_data = item.names, len(item.names)
         pages: dict[int, Page[Row]] = {}
         counts: dict[int, int] = {}
-        for pid in parent_ids:
-            row = by_parent[pid]
+        for row in found:
+            pid = row["id"]
             if item.rows:
                 records = row[f"_l{i}"]
                 has_more = len(records) > item.window.limit
@@ -283,4 +301,4 @@ async def fetch_sibling_lists(
             if item.count:
                 counts[pid] = row[f"_c{i}"]
         results.append((pages, counts))
-    return results
+    return list(found), results

@@ -15,6 +15,7 @@ import asyncpg
 from db import actors, events, policies, sources
 from db.metrics import OBSERVATIONS, observations_sql
 from db.paging import (
+    ListResults,
     Ordering,
     Page,
     Row,
@@ -24,6 +25,7 @@ from db.paging import (
     Window,
     count_by_parent,
     fetch_pages_by_parent,
+    fetch_rows_with_lists,
     fetch_sibling_lists,
 )
 from db.tables import Table
@@ -167,23 +169,39 @@ class ListRequest:
     count: bool
 
 
+def _sibling(request: ListRequest) -> SiblingList:
+    relation = request.relation
+    sql = relation.table.narrow(relation.build(request.filter_), request.columns)
+    return SiblingList(
+        sql,
+        relation.table.names_of(sql, request.columns),
+        relation.parent,
+        request.ordering,
+        request.window,
+        request.rows,
+        request.count,
+    )
+
+
 async def lists_for_parents(
     conn: asyncpg.Pool | asyncpg.Connection, parent_ids: Sequence[int], requests: Sequence[ListRequest]
-) -> list[tuple[dict[int, Page[Row]], dict[int, int]]]:
+) -> ListResults:
     """Pages and counts of several relations of the same parents, in one statement."""
-    lists = []
-    for r in requests:
-        relation = r.relation
-        sql = relation.table.narrow(relation.build(r.filter_), r.columns)
-        lists.append(
-            SiblingList(
-                sql,
-                relation.table.names_of(sql, r.columns),
-                relation.parent,
-                r.ordering,
-                r.window,
-                r.rows,
-                r.count,
-            )
-        )
-    return await fetch_sibling_lists(conn, parent_ids, lists)
+    return await fetch_sibling_lists(conn, parent_ids, [_sibling(r) for r in requests])
+
+
+async def row_with_lists(
+    conn: asyncpg.Pool | asyncpg.Connection,
+    table: Table,
+    column: str,
+    value: Any,
+    cast: str,
+    columns: Collection[str],
+    requests: Sequence[ListRequest],
+) -> tuple[Row | None, ListResults]:
+    """The row of `table` whose `column` is `value` (only `columns`, and `id`), with pages and
+    counts of its relations, in one statement (a lookup by slug and its lists)."""
+    parents = Sql(select=table.select_of({"id", *columns}), from_=f"{table.name} {table.alias}")
+    parents.filter(f"{table.alias}.{column} = {parents.param(value, cast)}")
+    rows, results = await fetch_rows_with_lists(conn, parents, [_sibling(r) for r in requests])
+    return (rows[0] if rows else None), results

@@ -9,8 +9,8 @@ from typing import Any, TypeVar
 
 from graphql import GraphQLSchema
 
-from db.paging import Ordering, Page, Row, Window
-from db.relations import ListRequest, lists_for_parents
+from db.paging import ListResults, Ordering, Page, Row, Window
+from db.relations import ListRequest, lists_for_parents, row_with_lists
 from schema.compiled.adapter import VariableValues
 from schema.compiled.plan import (
     Arguments,
@@ -28,12 +28,14 @@ from schema.context import Context
 from schema.errors import PublicError
 from schema.globalid import from_global_id
 from schema.lists import BySlug, NodeLookup, PageArgs, RootList
+from schema.loaders import TABLES
 from schema.node import NODE_TABLES
 from schema.orders import order_name
 from schema.paging import encode_cursor, page_flags
 
 T = TypeVar("T")
 _EMPTY: Page[Row] = Page(rows=[], keys=[], has_more=False)
+_Prepared = tuple[NestedList, Ordering, Window, Any]  # a list field with its window and db filter
 RootError = Callable[[str, PublicError], None]  # (response key, error): records it or raises
 
 
@@ -92,8 +94,7 @@ class Runner:
             return (await self.connections(root.connection, [page], ordering, window, counts))[0]
         if isinstance(spec, BySlug):
             assert root.target is not None
-            row = await self.context.loaders.by_slug[spec.table].load(args["slug"])
-            return (await self.objects(root.target, [row]))[0] if row is not None else None
+            return await self.by_slug(spec, root.target, args["slug"])
         assert isinstance(spec, NodeLookup)
         type_name, key = from_global_id(args["id"])
         if type_name not in NODE_TABLES:
@@ -115,8 +116,19 @@ class Runner:
     ) -> None:
         """Every list field of one level (`actors`, `sources`… of these events): all their pages
         and counts in one statement, then each list's items built, the lists side by side."""
-        if not lists:
-            return
+        prepared, requests = await self.prepare_lists(lists)
+        fetched = (
+            await lists_for_parents(
+                self.context.lookup_pool, list(dict.fromkeys(row["id"] for row in rows)), requests
+            )
+            if requests
+            else []
+        )
+        await self.finish_lists(prepared, fetched, rows, built)
+
+    async def prepare_lists(self, lists: list[NestedList]) -> tuple[list[_Prepared], list[ListRequest]]:
+        """Each list's ordering, window and filter (a client error here is below the root), and
+        the requests for those that want rows or a count."""
         prepared = []
         for nested in lists:
             args = self.arguments(nested.arguments)
@@ -140,20 +152,23 @@ class Runner:
             for nested, ordering, window, f in prepared
             if nested.connection.wants_rows or nested.connection.wants_count
         ]
-        fetched = iter(
-            await lists_for_parents(
-                self.context.lookup_pool, list(dict.fromkeys(row["id"] for row in rows)), requests
-            )
-            if requests
-            else []
-        )
+        return prepared, requests
+
+    async def finish_lists(
+        self,
+        prepared: list[_Prepared],
+        fetched: ListResults,
+        rows: list[Row],
+        built: list[dict[str, Any]],
+    ) -> None:
+        results = iter(fetched)
         work = []
         for nested, ordering, window, _ in prepared:
             connection = nested.connection
             pages: dict[int, Page[Row]] = {}
             counts: dict[int, int] = {}
             if connection.wants_rows or connection.wants_count:
-                pages, counts = next(fetched)
+                pages, counts = next(results)
             work.append(
                 self.connections(
                     connection,
@@ -163,9 +178,26 @@ class Runner:
                     [counts.get(row["id"], 0) for row in rows],
                 )
             )
-        for nested, values in zip(lists, await _together(work), strict=True):
+        for (nested, *_), values in zip(prepared, await _together(work), strict=True):
             for obj, value in zip(built, values, strict=True):
                 obj[nested.key] = value
+
+    async def by_slug(self, spec: BySlug, target: ObjectPlan, slug: str) -> dict[str, Any] | None:
+        """A lookup by slug; with lists, the row and its lists are one statement."""
+        prepared, requests = await self.prepare_lists(target.lists) if target.lists else ([], [])
+        if not requests:
+            row = await self.context.loaders.by_slug[spec.table].load(slug)
+            return (await self.objects(target, [row]))[0] if row is not None else None
+        row, fetched = await row_with_lists(
+            self.context.lookup_pool, TABLES[spec.table], "slug", slug, "text", target.columns, requests
+        )
+        if row is None:
+            return None
+        built = [target.build(row)]
+        work = [self.nested_one(n, [row], built) for n in target.ones]
+        work.append(self.finish_lists(prepared, fetched, [row], built))
+        await _together(work)
+        return built[0]
 
     async def nested_one(self, nested: NestedOne, rows: list[Row], built: list[dict[str, Any]]) -> None:
         keys = [row[nested.spec.column] for row in rows]

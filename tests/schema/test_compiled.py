@@ -199,6 +199,17 @@ async def test_sibling_lists_of_one_level_in_every_shape(pool: asyncpg.Pool) -> 
         {"c": us[2]["cursor"]},
     )
     assert len(answer["data"]["actor"]["before"]["nodes"]) == 2
+    # lookups by slug with lists (one statement for the row and its lists), a to-one beside them
+    for slug in ("united-states", "no-such-actor"):
+        await _same(
+            pool,
+            f"""query($slug: String!) {{ actor(slug: $slug) {{ {ACTOR} parent {{ slug }}
+              events(first: 3, orderBy: TITLE_ASC) {{ totalCount {PAGE_INFO} edges {{ cursor role node {{ slug
+                actors(first: 2) {{ nodes {{ slug }} }} }} }} }}
+              counted: policies {{ totalCount }} children {{ __typename }}
+            }} }}""",
+            {"slug": slug},
+        )
 
 
 async def test_a_page_backward_from_a_cursor_matches(pool: asyncpg.Pool) -> None:
