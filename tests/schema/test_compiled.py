@@ -22,6 +22,7 @@ from graphql import (
 
 from api.database import create_pool, database_name
 from api.settings import Settings
+from db.relations import FOLD_MAX_PARENTS
 from schema.build import build_schema
 from schema.compiled.executor import STATS
 from schema.compiled.run import Runner
@@ -170,10 +171,13 @@ async def test_lookups_nodes_aliases_fragments_filters_and_backward_pages(pool: 
         assert answer["data"]["node"]["__typename"] == type_name
 
 
-async def test_sibling_lists_of_one_level_in_every_shape(pool: asyncpg.Pool) -> None:
-    """The lists of one level share a statement: the same relation twice with other windows,
-    a count alone, filters, orderings, backward pages, a list wanting nothing, and lists below."""
-    query = f"""query($after: String) {{ actors(first: 100, after: $after) {{ totalCount {PAGE_INFO}
+@pytest.mark.parametrize("page", [7, 100])  # parents at or below FOLD_MAX_PARENTS, and above
+async def test_sibling_lists_of_one_level_in_every_shape(pool: asyncpg.Pool, page: int) -> None:
+    """The lists of one level (one statement for a few parents, one per list for many): the
+    same relation twice with other windows, a count alone, filters, orderings, backward pages,
+    a list wanting nothing, and lists below lists."""
+    assert page <= FOLD_MAX_PARENTS or page > FOLD_MAX_PARENTS * 2
+    query = f"""query($after: String) {{ actors(first: {page}, after: $after) {{ totalCount {PAGE_INFO}
       edges {{ node {{ slug
         firstTwo: events(first: 2, orderBy: TITLE_ASC) {{ totalCount {PAGE_INFO} edges {{ cursor role node {{ slug }} }} }}
         lastTwo: events(last: 2) {{ {PAGE_INFO} nodes {{ slug }} }}
