@@ -111,6 +111,19 @@ class _MeasuredPool(asyncpg.Pool):
             metrics.observe_pool(self.metrics_name, self)
 
 
+def _with_record_arrays(init: PoolInit | None) -> PoolInit:
+    """`init`, after teaching the connection the record[] type: sibling lists come back as
+    arrays of records (db.paging.fetch_sibling_lists), which asyncpg learns by introspection
+    (four statements) once per connection; at connect time, not inside a request."""
+
+    async def run(conn: asyncpg.Connection) -> None:
+        await conn.fetchval("select array(select row(1))")
+        if init is not None:
+            await init(conn)
+
+    return run
+
+
 async def create_pool(
     url: str,
     settings: Settings,
@@ -160,7 +173,7 @@ async def create_pool(
         max_queries=50_000,
         max_inactive_connection_lifetime=300.0,
         server_settings=server_settings,
-        init=init,  # type: ignore[arg-type]
+        init=_with_record_arrays(init),  # type: ignore[arg-type]
         loop=None,
         connection_class=_PoolConnection,
         record_class=asyncpg.Record,

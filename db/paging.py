@@ -6,6 +6,7 @@ sort-key values become a WHERE predicate that an index on the same keys can seek
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, Protocol, TypeVar
@@ -202,3 +203,102 @@ async def count_by_parent(
     counts = dict.fromkeys(parent_ids, 0)
     counts.update({r["parent"]: r["n"] for r in rows})
     return counts
+
+
+@dataclass
+class SiblingList:
+    """One of several lists of the same parents, fetched in one statement with its siblings:
+    `sql` selects the related rows (its data columns named by `names`), `parent` is the SQL
+    expression of a related row's parent id; `rows` and `count` say what is wanted."""
+
+    sql: Sql
+    names: tuple[str, ...]
+    parent: str
+    ordering: Ordering
+    window: Window
+    rows: bool = True
+    count: bool = False
+
+
+_PARAM = re.compile(r"\$(\d+)")
+
+
+def _renumbered(text: str, offset: int) -> str:
+    """`text` with its parameters $n as $(n + offset). Only our own SQL fragments pass here:
+    values always go in as parameters, so a `$` followed by digits is always one."""
+    return _PARAM.sub(lambda m: f"${int(m.group(1)) + offset}", text) if offset else text
+
+
+ListResults = list[tuple[dict[int, Page[Row]], dict[int, int]]]  # per list: pages, counts by parent
+
+
+async def fetch_sibling_lists(
+    conn: asyncpg.Pool | asyncpg.Connection, parent_ids: Sequence[int], lists: Sequence[SiblingList]
+) -> ListResults:
+    """Every list's window (and count) for every parent, in one statement: per parent, each list
+    is an `array(select row(…) … order by … limit n)` (and a `count(*)`), so a level with four
+    relations costs one round trip instead of four. Rows come back as dicts by column name."""
+    _, results = await _with_lists(conn, "unnest($1::bigint[]) as _p(id)", [list(parent_ids)], lists)
+    return results
+
+
+async def fetch_rows_with_lists(
+    conn: asyncpg.Pool | asyncpg.Connection, parents: Sql, lists: Sequence[SiblingList]
+) -> tuple[list[Row], ListResults]:
+    """The rows `parents` selects (they must include `id`) and their lists, in one statement:
+    a lookup by slug with its relations is one round trip."""
+    select = f"select {parents.select} from {parents.from_} where {parents.where_sql()}"
+    return await _with_lists(conn, f"({select}) _p", list(parents.params), lists)
+
+
+async def _with_lists(
+    conn: asyncpg.Pool | asyncpg.Connection,
+    source: str,
+    params: list[Any],
+    lists: Sequence[SiblingList],
+) -> tuple[list[Row], ListResults]:
+    columns: list[str] = []
+    for i, item in enumerate(lists):
+        sql = item.sql
+        base_where = sql.where_sql()
+        key_columns, order_by = _window_sql(sql, item.ordering, item.window)
+        offset = len(params)  # the list's own $1 follows the parameters before it
+        own = f"{item.parent} = _p.id"
+
+        def fix(text: str, offset: int = offset) -> str:
+            return _renumbered(text, offset)
+
+        if item.rows:
+            columns.append(
+                f"array(select row(_s.*) from (select {fix(sql.select)}, {key_columns} "
+                f"from {fix(sql.from_)} where {fix(sql.where_sql())} and {own} "
+                f"order by {fix(order_by)} limit {_limit(item.window)}) _s) as _l{i}"
+            )
+        if item.count:
+            columns.append(
+                f"(select count(*) from {fix(sql.from_)} where {fix(base_where)} and {own}) as _c{i}"
+            )
+        params += sql.params
+    found = await conn.fetch(f"select _p.*, {', '.join(columns)} from {source}", *params)
+    results: ListResults = []
+    for i, item in enumerate(lists):
+        names, n_data = item.names, len(item.names)
+        pages: dict[int, Page[Row]] = {}
+        counts: dict[int, int] = {}
+        for row in found:
+            pid = row["id"]
+            if item.rows:
+                records = row[f"_l{i}"]
+                has_more = len(records) > item.window.limit
+                records = records[: item.window.limit]
+                if item.window.backward:
+                    records.reverse()
+                pages[pid] = Page(
+                    rows=[dict(zip(names, r, strict=False)) for r in records],
+                    keys=[r[n_data:] for r in records],
+                    has_more=has_more,
+                )
+            if item.count:
+                counts[pid] = row[f"_c{i}"]
+        results.append((pages, counts))
+    return list(found), results

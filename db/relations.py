@@ -6,7 +6,8 @@ nested query costs one statement per relation per level, however many parents it
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+import asyncio
+from collections.abc import Callable, Collection, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +15,20 @@ import asyncpg
 
 from db import actors, events, policies, sources
 from db.metrics import OBSERVATIONS, observations_sql
-from db.paging import Page, Row, SortKey, Sql, Window, count_by_parent, fetch_pages_by_parent
+from db.paging import (
+    ListResults,
+    Ordering,
+    Page,
+    Row,
+    SiblingList,
+    SortKey,
+    Sql,
+    Window,
+    count_by_parent,
+    fetch_pages_by_parent,
+    fetch_rows_with_lists,
+    fetch_sibling_lists,
+)
 from db.tables import Table
 from db.topics import TOPICS
 
@@ -140,3 +154,77 @@ async def counts_for_parents(
     filter_: Any,
 ) -> dict[int, int]:
     return await count_by_parent(conn, relation.build(filter_), relation.parent, parent_ids)
+
+
+@dataclass(frozen=True)
+class ListRequest:
+    """One relation list of a parent level: its window, filter, the columns read, and whether
+    its rows, its count or both are wanted."""
+
+    relation: Relation
+    ordering: Ordering
+    window: Window
+    filter_: Any
+    columns: Collection[str] | None
+    rows: bool
+    count: bool
+
+
+def _sibling(request: ListRequest) -> SiblingList:
+    relation = request.relation
+    sql = relation.table.narrow(relation.build(request.filter_), request.columns)
+    return SiblingList(
+        sql,
+        relation.table.names_of(sql, request.columns),
+        relation.parent,
+        request.ordering,
+        request.window,
+        request.rows,
+        request.count,
+    )
+
+
+# Up to this many parents, sibling lists share one statement (correlated subqueries per parent);
+# beyond it, each list is one windowed statement over all parents, the lists run side by side.
+# Measured (curated release, four relations of events, asyncpg, machine shared): 1 parent 0.3
+# vs 0.7 ms of Python CPU and 0.6-1.6 vs 2.0-2.6 ms wall; 5 parents 0.4 vs 0.7 ms; 15 parents
+# even (0.8 ms); 50 parents 2.2-2.7 vs 1.3-1.8 ms CPU and 7-12 vs 4-7 ms wall (decoding record
+# arrays costs more than round trips, and Postgres runs one correlated subplan per parent).
+FOLD_MAX_PARENTS = 10
+
+
+async def lists_for_parents(
+    conn: asyncpg.Pool, parent_ids: Sequence[int], requests: Sequence[ListRequest]
+) -> ListResults:
+    """Pages and counts of several relations of the same parents: in one statement for a few
+    parents, else one statement per page or count, run concurrently on the pool."""
+    if len(parent_ids) <= FOLD_MAX_PARENTS:
+        return await fetch_sibling_lists(conn, parent_ids, [_sibling(r) for r in requests])
+
+    work: list[Coroutine[Any, Any, Any]] = []
+    for r in requests:
+        relation = r.relation
+        if r.rows:
+            sql = relation.table.narrow(relation.build(r.filter_), r.columns)
+            work.append(fetch_pages_by_parent(conn, sql, relation.parent, parent_ids, r.ordering, r.window))
+        if r.count:
+            work.append(counts_for_parents(conn, relation, parent_ids, r.filter_))
+    found = iter(await asyncio.gather(*work))
+    return [(next(found) if r.rows else {}, next(found) if r.count else {}) for r in requests]
+
+
+async def row_with_lists(
+    conn: asyncpg.Pool | asyncpg.Connection,
+    table: Table,
+    column: str,
+    value: Any,
+    cast: str,
+    columns: Collection[str],
+    requests: Sequence[ListRequest],
+) -> tuple[Row | None, ListResults]:
+    """The row of `table` whose `column` is `value` (only `columns`, and `id`), with pages and
+    counts of its relations, in one statement (a lookup by slug and its lists)."""
+    parents = Sql(select=table.select_of({"id", *columns}), from_=f"{table.name} {table.alias}")
+    parents.filter(f"{table.alias}.{column} = {parents.param(value, cast)}")
+    rows, results = await fetch_rows_with_lists(conn, parents, [_sibling(r) for r in requests])
+    return (rows[0] if rows else None), results

@@ -29,6 +29,16 @@ class Table:
         space is a full expression (`(select …) as name`), used as written."""
         return _select_list(self.alias, self.columns, None if names is None else frozenset(names))
 
+    def names_of(self, sql: Sql, names: Collection[str] | None) -> tuple[str, ...]:
+        """The result column names of `sql` narrowed to `names`: the table's columns it selects,
+        in table order, then the plain extras a builder added after them (`ea.role` -> role)."""
+        head = self.select_of(names)
+        assert sql.select.startswith(head)
+        wanted = None if names is None else frozenset(names)
+        own = [n for n in (c.rsplit(" ", 1)[-1] for c in self.columns) if wanted is None or n in wanted]
+        extras = [item.rsplit(".", 1)[-1] for item in sql.select[len(head) :].split(", ") if item]
+        return (*own, *extras)
+
     def narrow(self, sql: Sql, names: Collection[str] | None) -> Sql:
         """`sql` (built on this table's full select) selecting only these of the table's columns;
         anything a builder added after them (`ea.role`) stays."""

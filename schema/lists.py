@@ -18,7 +18,7 @@ from typing import Annotated, Any, TypeVar
 import strawberry
 
 from db.paging import Ordering, Page, Row, Sql, Window, fetch_page
-from db.relations import RELATIONS, Relation, counts_for_parents, pages_for_parents
+from db.relations import RELATIONS, Relation
 from db.tables import Table, rows_by_keys
 from schema.context import Context, Info
 from schema.errors import BadRequest
@@ -121,23 +121,6 @@ class RelationList:
         f = await self.convert(context, filter_) if self.convert is not None and filter_ is not None else None
         ordering = self.ordering(ordering_name)
         return ordering, make_window(ordering, *page_args), f
-
-    async def pages(
-        self,
-        context: Context,
-        parent_ids: Sequence[int],
-        ordering: Ordering,
-        window: Window,
-        f: Any,
-        columns: Collection[str] | None = None,
-    ) -> dict[int, Page[Row]]:
-        """The same window for every parent, in one statement."""
-        return await pages_for_parents(
-            context.lookup_pool, self.relation, parent_ids, ordering.name, window, f, columns
-        )
-
-    async def counts(self, context: Context, parent_ids: Sequence[int], f: Any) -> dict[int, int]:
-        return await counts_for_parents(context.lookup_pool, self.relation, parent_ids, f)
 
 
 @dataclass(frozen=True)

@@ -1,31 +1,34 @@
 """The hook into graphql-core: queries that compile run as plans, everything else as before.
 
 Parsing, validation, the cost and depth limits and error masking all still happen in
-strawberry; only the execution of the root fields is swapped. A plan that meets anything it
-does not serve while running (a bad cursor, an unknown slug in a filter, an Observation behind
-`node`) hands the whole operation back to the general executor, which reports errors with their
-paths exactly as it always has. Reads have no side effects, so running again is safe. The one
-exception is a statement that ran out of time: that is answered at once (masked, like any
-internal error), not run again for as long.
+strawberry; only the execution of the root fields is swapped. A plan answers client errors in
+root fields' arguments itself (a bad cursor, a page too large, an unknown slug in a filter, a
+malformed node ID), through graphql-core's own `handle_field_error`, so their messages, paths
+and null propagation are the general executor's. An unexpected exception is an internal error:
+logged at ERROR with the request id, masked for the client, never run a second time.
+
+Two named cases still hand the operation back to the general executor, each counted in
+`STATS.fell_back` and logged at WARNING with its reason: `Unsupported` found while running (an
+Observation behind `node`, a missing row behind a non-null link) and `NestedPublicError` (a
+client error below the root, which the general executor reports once per parent path).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from weakref import WeakKeyDictionary
 
 import asyncpg
 from graphql import GraphQLError, GraphQLObjectType, GraphQLSchema, OperationDefinitionNode
-from graphql.execution.collect_fields import DeferUsage, GroupedFieldSet
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from schema.bounded import BoundedCache
-from schema.compiled.plan import OperationPlan, compile_operation
+from schema.compiled.adapter import GroupedFieldSet, RootFieldsHook
+from schema.compiled.plan import NestedPublicError, OperationPlan, Unsupported, compile_operation
 from schema.compiled.run import Runner
 from schema.context import Context
+from schema.errors import PublicError
 from schema.limits import AST_BYTES_PER_CHAR, DEFAULT_LIMITS, QueryLimits
 
 logger = logging.getLogger("detente.compiled")
@@ -38,6 +41,7 @@ class PlanStats:
     compiled: int = 0
     fell_back: int = 0
     timed_out: int = 0
+    failed: int = 0  # unexpected exceptions, answered as masked internal errors
 
 
 STATS = PlanStats()
@@ -80,57 +84,71 @@ def _plans(schema: GraphQLSchema) -> _Plans:
     return plans
 
 
-class CompiledExecutor(StrawberryGraphQLCoreExecutionContext):
-    def execute_collected_root_fields(
-        self,
-        root_type: GraphQLObjectType,
-        root_value: Any,
-        grouped_field_set: GroupedFieldSet,
-        serially: bool,
-        new_defer_usages: Sequence[DeferUsage],
-    ) -> Any:
-        plan = None
-        if not serially and not new_defer_usages and isinstance(self.context_value, Context):
-            plans = _plans(self.schema)
-            known, plan = plans.get(self.operation)
-            if not known:
-                plan = compile_operation(
-                    self.schema, self.fragments, self.variable_values, self.operation, grouped_field_set
-                )
-                plans.put(self.operation, plan)
-        if plan is None:
-            if isinstance(self.context_value, Context):
-                self.context_value.executor = "general"
-            return super().execute_collected_root_fields(
-                root_type, root_value, grouped_field_set, serially, new_defer_usages
+# The database could not be reached (a pool connect timing out, a dropped connection): handed
+# back like the named cases, so the general executor meets it as it always did and the request
+# deadline answers 504 (tests/reliability/test_faults.py), rather than a 200 with a masked error.
+_UNREACHABLE: tuple[type[Exception], ...] = (
+    TimeoutError,
+    OSError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+)
+_HANDED_BACK: tuple[type[Exception], ...] = (Unsupported, NestedPublicError, *_UNREACHABLE)
+
+
+class CompiledExecutor(RootFieldsHook):
+    def run_root(self, root_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet) -> Any:
+        if not isinstance(self.context_value, Context):
+            return None
+        plans = _plans(self.schema)
+        known, plan = plans.get(self.operation)
+        if not known:
+            plan = compile_operation(
+                self.schema, self.fragments, self.variable_values, self.operation, grouped_field_set
             )
-        return self._run(plan, root_type, root_value, grouped_field_set, new_defer_usages)
+            plans.put(self.operation, plan)
+        if plan is None:
+            self.context_value.executor = "general"
+            return None
+        return self._run(plan, root_type, grouped_field_set)
 
     async def _run(
-        self,
-        plan: OperationPlan,
-        root_type: GraphQLObjectType,
-        root_value: Any,
-        grouped_field_set: GroupedFieldSet,
-        new_defer_usages: Sequence[DeferUsage],
+        self, plan: OperationPlan, root_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet
     ) -> Any:
-        assert isinstance(self.context_value, Context)
+        context = self.context_value
+        assert isinstance(context, Context)
+
+        def root_error(key: str, error: PublicError) -> None:
+            self.root_field_error(root_type, grouped_field_set, key, error)
+
         try:
-            data = await Runner(self.schema, self.context_value, self.variable_values).run(plan)
+            data = await Runner(self.schema, context, self.variable_values).run(plan, root_error)
+        except GraphQLError:  # a client error in a non-null root field, located by root_error
+            STATS.compiled += 1
+            raise
         except asyncpg.QueryCanceledError as error:
             # Out of time (statement_timeout): the general executor would only wait as long again.
             STATS.timed_out += 1
             raise GraphQLError(str(error), path=[plan.roots[0].key], original_error=error) from error
-        except Exception as error:  # every failure is answered by the general executor
+        except _HANDED_BACK as error:
             STATS.fell_back += 1
-            self.context_value.executor = "fallback"
-            logger.debug("plan handed back: %s", type(error).__name__)
-            result = super().execute_collected_root_fields(
-                root_type, root_value, grouped_field_set, False, new_defer_usages
+            context.executor = "fallback"
+            logger.warning(
+                "plan handed back to the general executor: %s: %s",
+                type(error).__name__,
+                error,
+                extra={"request_id": context.request_id},
             )
-            if isinstance(result, Awaitable):
-                return await result
-            return result
+            return await self.general(root_type, grouped_field_set)
+        except Exception as error:
+            STATS.failed += 1
+            logger.error(
+                "plan failed (request %s)",
+                context.request_id,
+                exc_info=error,
+                extra={"request_id": context.request_id},
+            )
+            raise GraphQLError(str(error), path=[plan.roots[0].key], original_error=error) from error
         STATS.compiled += 1
-        self.context_value.executor = "compiled"
+        context.executor = "compiled"
         return data

@@ -35,12 +35,16 @@ from graphql import (
     Visitor,
     visit,
 )
-from graphql.execution.collect_fields import FieldDetailsList, FragmentDetails, collect_subfields
-from graphql.execution.values import VariableValues, get_argument_values
-from strawberry.types.arguments import convert_arguments
 from strawberry.types.field import StrawberryField
 
 from db.paging import Row
+from schema.compiled.adapter import (
+    FieldDetailsList,
+    FragmentDetails,
+    VariableValues,
+    python_arguments,
+    subfields,
+)
 from schema.compiled.codegen import EdgeBuilder, Value, edge_builder, object_builder
 from schema.lists import FIELD_SPEC, BySlug, NodeLookup, RelationList, RootList, ToOne
 from schema.paging import encode_cursor
@@ -58,6 +62,16 @@ PAGE_INFO_FIELDS = {"hasNextPage", "hasPreviousPage", "startCursor", "endCursor"
 
 class Unsupported(Exception):
     """The plan cannot serve this query (at compile or run time); the general executor will."""
+
+
+class NestedPublicError(Exception):
+    """A client error below the root fields (a bad cursor on a nested list). The general
+    executor reports it once per parent, with each parent's path; plans do not track paths yet,
+    so the operation is handed back (counted and logged, see schema/compiled/executor.py)."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
 
 
 @dataclass
@@ -81,14 +95,7 @@ class Arguments:
         return self.constant
 
     def _convert(self, variables: VariableValues, schema: GraphQLSchema) -> dict[str, Any]:
-        raw = get_argument_values(self.definition, self.node, variables)
-        converter = schema._strawberry_schema.schema_converter  # type: ignore[attr-defined]
-        return convert_arguments(
-            raw,
-            self.strawberry_field.arguments,
-            scalar_registry=converter.scalar_registry,
-            config=converter.config,
-        )
+        return python_arguments(schema, self.definition, self.node, self.strawberry_field, variables)
 
 
 @dataclass
@@ -99,6 +106,14 @@ class ObjectPlan:
     nested: list[NestedList | NestedOne] = field(default_factory=list)
     columns: set[str] = field(default_factory=lambda: {"id"})  # the row columns it reads
     build: Callable[[Row], dict[str, Any]] = _unbuilt
+
+    @cached_property
+    def lists(self) -> list[NestedList]:
+        return [n for n in self.nested if isinstance(n, NestedList)]
+
+    @cached_property
+    def ones(self) -> list[NestedOne]:
+        return [n for n in self.nested if isinstance(n, NestedOne)]
 
 
 @dataclass
@@ -263,10 +278,7 @@ class _Compiler:
         self.operation = operation
 
     def subfields(self, type_: GraphQLObjectType, details: FieldDetailsList) -> dict[str, FieldDetailsList]:
-        collected = collect_subfields(
-            self.schema, self.fragments, self.variables, self.operation, type_, details
-        )
-        return collected.grouped_field_set
+        return subfields(self.schema, self.fragments, self.variables, self.operation, type_, details)
 
     def arguments(self, parent: GraphQLObjectType, details: FieldDetailsList) -> Arguments:
         node = details[0].node

@@ -5,6 +5,7 @@ does not serve (errors, introspection, directives, search) it hands back unchang
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -21,9 +22,12 @@ from graphql import (
 
 from api.database import create_pool, database_name
 from api.settings import Settings
+from db.relations import FOLD_MAX_PARENTS
 from schema.build import build_schema
 from schema.compiled.executor import STATS
+from schema.compiled.run import Runner
 from schema.context import new_context
+from schema.errors import MASKED_MESSAGE
 from tests.conftest import Databases
 
 COMPILED = build_schema()
@@ -167,6 +171,51 @@ async def test_lookups_nodes_aliases_fragments_filters_and_backward_pages(pool: 
         assert answer["data"]["node"]["__typename"] == type_name
 
 
+@pytest.mark.parametrize("page", [7, 100])  # parents at or below FOLD_MAX_PARENTS, and above
+async def test_sibling_lists_of_one_level_in_every_shape(pool: asyncpg.Pool, page: int) -> None:
+    """The lists of one level (one statement for a few parents, one per list for many): the
+    same relation twice with other windows, a count alone, filters, orderings, backward pages,
+    a list wanting nothing, and lists below lists."""
+    assert page <= FOLD_MAX_PARENTS or page > FOLD_MAX_PARENTS * 2
+    query = f"""query($after: String) {{ actors(first: {page}, after: $after) {{ totalCount {PAGE_INFO}
+      edges {{ node {{ slug
+        firstTwo: events(first: 2, orderBy: TITLE_ASC) {{ totalCount {PAGE_INFO} edges {{ cursor role node {{ slug }} }} }}
+        lastTwo: events(last: 2) {{ {PAGE_INFO} nodes {{ slug }} }}
+        counted: events {{ totalCount }}
+        cooperative: events(first: 3, filter: {{ stance: [COOPERATIVE] }}) {{ totalCount nodes {{ slug
+          topics {{ totalCount nodes {{ slug }} }} sources(last: 1) {{ nodes {{ url }} }}
+          policies(first: 1) {{ totalCount }} }} }}
+        policies(first: 2) {{ totalCount nodes {{ slug issuer {{ slug }} }} }}
+        children {{ __typename }}
+        sources(first: 1) {{ edges {{ cursor node {{ slug }} }} }}
+      }} }} }} }}"""
+    assert await _every_page(pool, query, "actors") > 100
+    us = (await _same(pool, '{ actor(slug: "united-states") { events(first: 5) { edges { cursor } } } }'))[
+        "data"
+    ]["actor"]["events"]["edges"]
+    answer = await _same(
+        pool,
+        """query($c: String!) { actor(slug: "united-states") {
+          after: events(first: 2, after: $c) { pageInfo { hasNextPage hasPreviousPage } nodes { slug } }
+          before: events(last: 2, before: $c) { pageInfo { hasNextPage hasPreviousPage } nodes { slug } }
+          all: events(first: 100) { totalCount nodes { slug } }
+        } }""",
+        {"c": us[2]["cursor"]},
+    )
+    assert len(answer["data"]["actor"]["before"]["nodes"]) == 2
+    # lookups by slug with lists (one statement for the row and its lists), a to-one beside them
+    for slug in ("united-states", "no-such-actor"):
+        await _same(
+            pool,
+            f"""query($slug: String!) {{ actor(slug: $slug) {{ {ACTOR} parent {{ slug }}
+              events(first: 3, orderBy: TITLE_ASC) {{ totalCount {PAGE_INFO} edges {{ cursor role node {{ slug
+                actors(first: 2) {{ nodes {{ slug }} }} }} }} }}
+              counted: policies {{ totalCount }} children {{ __typename }}
+            }} }}""",
+            {"slug": slug},
+        )
+
+
 async def test_a_page_backward_from_a_cursor_matches(pool: asyncpg.Pool) -> None:
     page = (await _same(pool, "{ events(first: 30) { edges { cursor } } }"))["data"]["events"]["edges"]
     answer = await _same(
@@ -183,19 +232,55 @@ async def test_a_page_backward_from_a_cursor_matches(pool: asyncpg.Pool) -> None
     "query",
     [
         '{ events(after: "not-a-cursor") { nodes { slug } } }',
-        '{ events(first: 2) { nodes { actors(after: "bad") { nodes { slug } } } } }',
         '{ events(filter: { actor: ["no-such-actor"] }) { nodes { slug } } }',
         "{ events(first: 101) { nodes { slug } } }",
         '{ node(id: "not-an-id") { id } }',
         "{ events(first: 1, last: 1) { nodes { slug } } }",
+        '{ ok: events(first: 1) { nodes { slug } } bad: events(before: "x") { totalCount } }',
+        '{ event(slug: "x") { slug } missing: node(id: "bm9wZTox") { id } }',
+        '{ events(first: 1) { totalCount } policies(filter: { topic: ["no-such-topic"] }) { totalCount } }',
     ],
 )
-async def test_errors_are_answered_by_the_general_executor(pool: asyncpg.Pool, query: str) -> None:
-    fell_back = STATS.fell_back
+async def test_client_errors_in_root_fields_are_answered_by_the_plan(pool: asyncpg.Pool, query: str) -> None:
+    before = (STATS.compiled, STATS.fell_back, STATS.failed)
     compiled, general = await _answers(pool, query, None)
     assert compiled == general
     assert json.loads(compiled)["errors"]
+    assert (STATS.compiled, STATS.fell_back, STATS.failed) == (before[0] + 1, before[1], before[2])
+
+
+async def test_a_client_error_below_the_root_is_handed_back_and_logged(
+    pool: asyncpg.Pool, caplog: pytest.LogCaptureFixture
+) -> None:
+    query = '{ events(first: 2) { nodes { actors(after: "bad") { nodes { slug } } } } }'
+    fell_back = STATS.fell_back
+    with caplog.at_level(logging.WARNING, logger="detente.compiled"):
+        compiled, general = await _answers(pool, query, None)
+    assert compiled == general
+    (error,) = json.loads(compiled)["errors"]  # the first parent's; null propagates to the root
+    assert error["path"] == ["events", "nodes", 0, "actors"]
     assert STATS.fell_back == fell_back + 1
+    assert any("NestedPublicError" in r.getMessage() and r.levelno == logging.WARNING for r in caplog.records)
+
+
+async def test_an_unexpected_exception_is_masked_and_logged_not_run_again(
+    pool: asyncpg.Pool, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_: Any) -> Any:
+        raise KeyError("no such column")
+
+    monkeypatch.setattr(Runner, "connections", broken)
+    before = (STATS.fell_back, STATS.failed)
+    with caplog.at_level(logging.ERROR, logger="detente.compiled"):
+        result = await COMPILED.execute(
+            "{ events(first: 1) { nodes { slug } } }", context_value=new_context(pool, "req-42")
+        )
+    assert result.data is None and result.errors is not None and len(result.errors) == 1
+    formatted = result.errors[0].formatted
+    assert formatted["message"] == MASKED_MESSAGE and "no such column" not in json.dumps(formatted)
+    assert formatted["extensions"] == {"code": "INTERNAL_SERVER_ERROR", "requestId": "req-42"}
+    assert (STATS.fell_back, STATS.failed) == (before[0], before[1] + 1)
+    assert any(r.levelno == logging.ERROR and "req-42" in r.getMessage() for r in caplog.records)
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,120 @@
+"""Every graphql-core and strawberry internal the compiled executor leans on, in one place.
+
+graphql-core's public API does not offer a hook for running the root fields of an operation
+another way, nor the field collection it uses; these are internals of graphql-core 3.3
+(`ExecutionContext.execute_collected_root_fields`, `collect_subfields`, `get_argument_values`,
+`handle_field_error`) and of strawberry (its execution context class, `convert_arguments`).
+Both libraries are pinned in pyproject.toml to the versions tests/schema/test_adapter.py checks:
+a release that renames or reshapes one of these fails that test instead of silently turning
+every query back to the general executor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Sequence
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    GraphQLField,
+    GraphQLObjectType,
+    GraphQLSchema,
+    OperationDefinitionNode,
+)
+from graphql.execution.collect_fields import (
+    DeferUsage,
+    FieldDetailsList,
+    FragmentDetails,
+    GroupedFieldSet,
+    collect_subfields,
+)
+from graphql.execution.values import VariableValues, get_argument_values
+from graphql.pyutils import Path
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types.arguments import convert_arguments
+from strawberry.types.field import StrawberryField
+
+__all__ = [
+    "FieldDetailsList",
+    "FragmentDetails",
+    "GroupedFieldSet",
+    "RootFieldsHook",
+    "VariableValues",
+    "python_arguments",
+    "subfields",
+]
+
+# The versions this module is written against (tests/schema/test_adapter.py compares them
+# with what is installed, and pyproject.toml pins the same).
+GRAPHQL_CORE_VERSION = "3.3.2"
+STRAWBERRY_VERSION = "0.341.2"
+
+
+def subfields(
+    schema: GraphQLSchema,
+    fragments: dict[str, FragmentDetails],
+    variables: VariableValues,
+    operation: OperationDefinitionNode,
+    type_: GraphQLObjectType,
+    details: FieldDetailsList,
+) -> dict[str, FieldDetailsList]:
+    """The selections under `details` on `type_`, by response key, fragments merged."""
+    return collect_subfields(schema, fragments, variables, operation, type_, details).grouped_field_set
+
+
+def python_arguments(
+    schema: GraphQLSchema,
+    definition: GraphQLField,
+    node: FieldNode,
+    strawberry_field: StrawberryField,
+    variables: VariableValues,
+) -> dict[str, Any]:
+    """A field's arguments as its resolver would receive them (strawberry's Python values)."""
+    raw = get_argument_values(definition, node, variables)
+    converter = schema._strawberry_schema.schema_converter  # type: ignore[attr-defined]
+    return convert_arguments(
+        raw, strawberry_field.arguments, scalar_registry=converter.scalar_registry, config=converter.config
+    )
+
+
+class RootFieldsHook(StrawberryGraphQLCoreExecutionContext):
+    """strawberry's execution context with the root fields' execution handed to `run_root`,
+    which returns the data (or an awaitable of it), or None to let graphql-core run them."""
+
+    def run_root(self, root_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet) -> Any:
+        return None
+
+    def execute_collected_root_fields(
+        self,
+        root_type: GraphQLObjectType,
+        root_value: Any,
+        grouped_field_set: GroupedFieldSet,
+        serially: bool,
+        new_defer_usages: Sequence[DeferUsage],
+    ) -> Any:
+        result = None
+        if not serially and not new_defer_usages:
+            result = self.run_root(root_type, grouped_field_set)
+        if result is None:
+            return super().execute_collected_root_fields(
+                root_type, root_value, grouped_field_set, serially, new_defer_usages
+            )
+        return result
+
+    async def general(self, root_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet) -> Any:
+        """The root fields run by graphql-core's general executor."""
+        result = super().execute_collected_root_fields(
+            root_type, self.root_value, grouped_field_set, False, ()
+        )
+        if isinstance(result, Awaitable):
+            return await result
+        return result
+
+    def root_field_error(
+        self, root_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet, key: str, error: Exception
+    ) -> None:
+        """Records a root field's error as graphql-core does (located at the field, with its
+        path); raises the located error when the field cannot be null."""
+        details = grouped_field_set[key]
+        definition = root_type.fields[details[0].node.name.value]
+        self.handle_field_error(error, definition.type, details, Path(None, key, root_type.name))

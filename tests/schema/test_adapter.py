@@ -1,0 +1,56 @@
+"""The graphql-core and strawberry internals in schema/compiled/adapter.py are still there, in
+the versions pinned, and the hook into graphql-core's execution fires."""
+
+from __future__ import annotations
+
+import importlib.metadata
+from typing import Any
+
+import asyncpg
+from graphql import GraphQLObjectType
+
+from api.database import create_pool
+from api.settings import Settings
+from schema.build import build_schema
+from schema.compiled import adapter
+from schema.compiled.adapter import GroupedFieldSet, RootFieldsHook
+from schema.compiled.executor import STATS, CompiledExecutor
+from schema.context import new_context
+
+
+def test_the_installed_libraries_are_the_versions_the_adapter_is_written_for() -> None:
+    assert importlib.metadata.version("graphql-core") == adapter.GRAPHQL_CORE_VERSION
+    assert importlib.metadata.version("strawberry-graphql") == adapter.STRAWBERRY_VERSION
+
+
+def test_the_hook_overrides_a_method_graphql_core_still_has() -> None:
+    # A renamed hook would leave the override uncalled and every query on the general executor.
+    for name in ("execute_collected_root_fields", "handle_field_error"):
+        defined = [c for c in RootFieldsHook.__mro__[1:] if name in vars(c)]
+        assert defined and defined[0].__module__.startswith("graphql."), (name, defined)
+    assert issubclass(CompiledExecutor, RootFieldsHook)
+
+
+async def test_the_hook_fires_and_the_plan_answers(release_url: str, settings: Settings) -> None:
+    calls: list[list[str]] = []
+
+    class Recording(CompiledExecutor):
+        def run_root(self, root_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet) -> Any:
+            calls.append(list(grouped_field_set))
+            return super().run_root(root_type, grouped_field_set)
+
+    schema = build_schema()
+    schema.execution_context_class = Recording
+    pool: asyncpg.Pool = await create_pool(release_url, settings)
+    try:
+        compiled = STATS.compiled
+        result = await schema.execute(
+            "{ first: events(first: 1) { nodes { slug } } __typename }",
+            context_value=new_context(pool, "t"),
+        )
+    finally:
+        await pool.close()
+    assert result.errors is None and result.data is not None
+    assert len(result.data["first"]["nodes"]) == 1 and result.data["__typename"] == "Query"
+    assert calls == [["first", "__typename"]]
+    assert STATS.compiled == compiled + 1
