@@ -230,7 +230,9 @@ def _judge(
         until = reports[index + 1].started if index + 1 < len(reports) else float("inf")
         report.answers = [a for a in answers if report.started <= a.at < until]
         after = [a for a in report.answers if a.at >= report.ended]
-        first_good = next((a for a in after if a.good), None)
+        # Recovered when an answer is computed again: a POST (a GET may come from the response
+        # cache, which answers good GETs while the database is still away).
+        first_good = next((a for a in after if a.good and a.method == "POST"), None)
         if first_good is not None:
             report.first_good_after = first_good.at
             recovered = [a for a in after if a.at >= first_good.at]
@@ -248,7 +250,8 @@ def write_report(rows: list[dict[str, Any]], shape: Shape) -> None:
         f"of a nested page of events), request deadline {REQUEST_TIMEOUT_MS} ms, each fault held "
         f"{shape.fault_s:g} s with {shape.settle_s:g} s between faults, on a Postgres of the run's own. "
         f"A request counts as hung when it has no answer {HUNG_AFTER_S:g} s after it was sent; recovery "
-        "is from the end of the fault to the first good answer; a wrong answer after recovery is any "
+        "is from the end of the fault to the first good computed answer (a POST: GETs may come from "
+        "the response cache while the database is away); a wrong answer after recovery is any "
         "answer, after the first good one, that differs from the answer to the same request before "
         "the faults.",
         "",

@@ -92,6 +92,10 @@ _UNREACHABLE: tuple[type[Exception], ...] = (
     OSError,
     asyncpg.PostgresConnectionError,
     asyncpg.InterfaceError,
+    # A connection the server just terminated can still be handed out: "another operation is
+    # in progress" while asyncpg consumes the FATAL message (api.database.DATABASE_ERRORS).
+    asyncpg.InternalClientError,
+    asyncpg.CannotConnectNowError,  # the server is starting up (after a crash, recovering)
 )
 _HANDED_BACK: tuple[type[Exception], ...] = (Unsupported, NestedPublicError, *_UNREACHABLE)
 
