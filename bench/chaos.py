@@ -74,6 +74,16 @@ class Answer:
     dropped: bool
 
 
+def answer_kinds(answers: list[Answer]) -> dict[str, int]:
+    """Answers counted by status and content type, and whether they carried errors."""
+    kinds = Counter(
+        f"{a.status} {a.content_type}{'' if a.good else ' with errors'}"
+        for a in answers
+        if a.status is not None
+    )
+    return dict(sorted(kinds.items()))
+
+
 @dataclass
 class FaultReport:
     name: str
@@ -84,15 +94,10 @@ class FaultReport:
     wrong_after_recovery: int = 0
 
     def row(self) -> dict[str, Any]:
-        kinds = Counter(
-            f"{a.status} {a.content_type}{'' if a.good else ' with errors'}"
-            for a in self.answers
-            if a.status is not None
-        )
         return {
             "fault": self.name,
             "requests": len(self.answers),
-            "answers": dict(sorted(kinds.items())),
+            "answers": answer_kinds(self.answers),
             "non_json": sum(1 for a in self.answers if a.status is not None and not a.is_json),
             "hung": sum(1 for a in self.answers if a.hung),
             "dropped": sum(1 for a in self.answers if a.dropped),

@@ -43,7 +43,7 @@ import asyncpg
 import httpx
 
 from api.database import with_database
-from bench.chaos import PAGE_SIZES, REQUEST_TIMEOUT_MS, Answer, _ask, _client_loop
+from bench.chaos import PAGE_SIZES, REQUEST_TIMEOUT_MS, Answer, _ask, _client_loop, answer_kinds
 from bench.pgserver import PgServer, free_port, streaming_pair, wait_replayed
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -217,15 +217,10 @@ class Fault:
     answers: list[Answer] = field(default_factory=list)
 
     def row(self, baseline: dict[int, Any]) -> dict[str, Any]:
-        kinds = Counter(
-            f"{a.status} {a.content_type}{'' if a.good else ' with errors'}"
-            for a in self.answers
-            if a.status is not None
-        )
         return {
             "fault": self.name,
             "requests": len(self.answers),
-            "answers": dict(sorted(kinds.items())),
+            "answers": answer_kinds(self.answers),
             "non_json": sum(1 for a in self.answers if a.status is not None and not a.is_json),
             "wrong": sum(1 for a in self.answers if a.good and a.data != baseline[a.size]),
             "errors": sum(1 for a in self.answers if a.status is not None and not a.good),

@@ -7,7 +7,6 @@ import asyncio
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from pathlib import Path
 import httpx
 
 from api.settings import Settings
+from bench.pgserver import free_port
 
 STARTUP_DEADLINE_S = 180.0  # a bound for a broken start to fail the test, not a measurement
 STOP_DEADLINE_S = 60.0
@@ -28,13 +28,6 @@ def clean_environment(**settings: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k.upper() not in names and k != "PYTHONPATH"}
     env.update(settings)
     return env
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @dataclass
