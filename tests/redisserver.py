@@ -13,7 +13,7 @@ from pathlib import Path
 
 import redis
 
-from tests.processes import free_port
+from bench.pgserver import free_port
 
 START_DEADLINE_S = 30.0  # a bound for a broken start to fail the test, not a measurement
 
