@@ -62,16 +62,18 @@ SHORT = Shape(ROOT / "tests" / "fixtures" / "seeds", clients=4, fault_s=1.0, set
 
 @dataclass
 class Answer:
-    at: float
+    at: float  # when the request was sent
     method: str
     size: int
-    status: int | None  # None: no answer (hung or connection dropped)
-    content_type: str
-    is_json: bool
-    good: bool  # 200, data, no errors
-    data: Any
-    hung: bool
-    dropped: bool
+    status: int | None = None  # None: no answer (hung or connection dropped)
+    content_type: str = ""
+    is_json: bool = False
+    good: bool = False  # 200, data, no errors
+    data: Any = None
+    hung: bool = False
+    dropped: bool = False
+    error: str = ""  # the first error's code and message, when there is one
+    done: float = float("inf")  # when the answer (or the failure) came
 
 
 def answer_kinds(answers: list[Answer]) -> dict[str, int]:
@@ -92,6 +94,7 @@ class FaultReport:
     answers: list[Answer] = field(default_factory=list)
     first_good_after: float | None = None
     wrong_after_recovery: int = 0
+    wrong_examples: list[str] = field(default_factory=list)
 
     def row(self) -> dict[str, Any]:
         return {
@@ -105,11 +108,12 @@ class FaultReport:
             if self.first_good_after is None
             else round(self.first_good_after - self.ended, 2),
             "wrong_after_recovery": self.wrong_after_recovery,
+            "wrong_examples": self.wrong_examples,
         }
 
 
 async def _ask(client: httpx.AsyncClient, method: str, size: int) -> Answer:
-    started = time.monotonic()
+    answer = Answer(time.monotonic(), method, size)
     try:
         if method == "GET":
             response = await client.get(
@@ -118,22 +122,33 @@ async def _ask(client: httpx.AsyncClient, method: str, size: int) -> Answer:
         else:
             response = await client.post("/graphql", json={"query": QUERY, "variables": {"n": size}})
     except httpx.TimeoutException:
-        return Answer(started, method, size, None, "", False, False, None, True, False)
+        answer.hung = True
+        return answer
     except httpx.TransportError:
-        return Answer(started, method, size, None, "", False, False, None, False, True)
-    content_type = response.headers.get("content-type", "").split(";")[0]
+        answer.dropped = True
+        return answer
+    finally:
+        answer.done = time.monotonic()
+    answer.status = response.status_code
+    answer.content_type = response.headers.get("content-type", "").split(";")[0]
     try:
         body = response.json()
-        is_json = content_type.endswith("json")
+        answer.is_json = answer.content_type.endswith("json")
     except ValueError:
-        body, is_json = None, False
-    good = (
-        response.status_code == 200 and isinstance(body, dict) and "errors" not in body and body.get("data")
-    )
-    data = body.get("data") if isinstance(body, dict) else None
-    return Answer(
-        started, method, size, response.status_code, content_type, is_json, bool(good), data, False, False
-    )
+        body = None
+    if isinstance(body, dict):
+        answer.data = body.get("data")
+        answer.good = response.status_code == 200 and "errors" not in body and bool(answer.data)
+        answer.error = _first_error(body)
+    return answer
+
+
+def _first_error(body: dict[str, Any]) -> str:
+    errors = body.get("errors")
+    if not errors or not isinstance(errors, list) or not isinstance(errors[0], dict):
+        return ""
+    code = (errors[0].get("extensions") or {}).get("code", "")
+    return f"{code}: {errors[0].get('message', '')}"[:300]
 
 
 async def _client_loop(base: str, stop: asyncio.Event, sink: Callable[[Answer], None], seed: int) -> None:
@@ -230,7 +245,9 @@ def _judge(
     reports: list[FaultReport], answers: list[Answer], baseline: dict[int, Any]
 ) -> list[dict[str, Any]]:
     """Each answer belongs to the fault whose window (its start to the next fault's start) holds
-    the moment the request was sent."""
+    the moment the request was sent. Recovery is judged on the answers sent after the first good
+    one that also came back before the next fault began: a request still in flight when the next
+    fault strikes is that fault's to fail."""
     for index, report in enumerate(reports):
         until = reports[index + 1].started if index + 1 < len(reports) else float("inf")
         report.answers = [a for a in answers if report.started <= a.at < until]
@@ -240,10 +257,13 @@ def _judge(
         first_good = next((a for a in after if a.good and a.method == "POST"), None)
         if first_good is not None:
             report.first_good_after = first_good.at
-            recovered = [a for a in after if a.at >= first_good.at]
-            report.wrong_after_recovery = sum(
-                1 for a in recovered if not a.good or a.data != baseline[a.size]
-            )
+            recovered = [a for a in after if a.at >= first_good.at and a.done < until]
+            wrong = [a for a in recovered if not a.good or a.data != baseline[a.size]]
+            report.wrong_after_recovery = len(wrong)
+            report.wrong_examples = [
+                f"+{a.at - first_good.at:.3f} s {a.method} {a.status} {a.error or 'different data'}"
+                for a in wrong[:3]
+            ]
     return [r.row() for r in reports]
 
 
@@ -257,8 +277,8 @@ def write_report(rows: list[dict[str, Any]], shape: Shape) -> None:
         f"A request counts as hung when it has no answer {HUNG_AFTER_S:g} s after it was sent; recovery "
         "is from the end of the fault to the first good computed answer (a POST: GETs may come from "
         "the response cache while the database is away); a wrong answer after recovery is any "
-        "answer, after the first good one, that differs from the answer to the same request before "
-        "the faults.",
+        "answer, sent after the first good one and back before the next fault began, that differs "
+        "from the answer to the same request before the faults.",
         "",
         "| fault | requests | answers (status, type) | non-JSON | hung | dropped | recovery (s) "
         "| wrong after recovery |",
