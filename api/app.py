@@ -134,15 +134,9 @@ def create_app(settings: Settings, database_url: str, pool_init: PoolInit | None
     assets = StaticAssets()
     pages = Pages(assets)
     schema = build_schema(settings.query_limits())
-    engine = Engine(schema, cluster.release_tag, settings)  # the execution path both faces share
-    graphql = GraphQLEndpoint(
-        engine,
-        cluster.persisted,
-        settings,
-        pages.explorer,
-        cluster.responses,
-        cluster.limiter,
-    )
+    # The execution path both faces share, with the caches and rate limits replicas share.
+    engine = Engine(schema, cluster.release_tag, settings, cluster.responses, cluster.limiter)
+    graphql = GraphQLEndpoint(engine, cluster.persisted, settings, pages.explorer)
     app = Starlette(
         routes=[
             Route("/", pages.landing, methods=["GET"]),
@@ -151,8 +145,8 @@ def create_app(settings: Settings, database_url: str, pool_init: PoolInit | None
             *rest_api(
                 engine,
                 assets,
-                extra_routes=file_routes(schema, settings, assets, cluster.release_tag),
-                extra_paths=rest_files.OPENAPI_PATHS,
+                extra_routes=file_routes(engine, assets),
+                extra_paths=rest_files.openapi_paths,
             ),
             Route("/static/{path:path}", assets.endpoint, methods=["GET"]),
             Route("/health", health),

@@ -11,7 +11,6 @@ the request id, and only an answer without errors is ever cached or validated by
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -27,19 +26,16 @@ from api import metrics
 from api.cdn import RELEASE_PARAMETER, cdn_headers, pin_mismatch
 from api.compression import CODINGS, add_vary, coded_etag, encode, negotiate
 from api.database import DATABASE_ERRORS
-from api.engine import Engine
+from api.engine import CACHE_CONTROL_GET, Engine, RateLimited, etag_of, etags, request_id
 from api.persisted import PersistedQueries, PersistedQueryError
-from api.ratelimit import Quota, RateLimiter, UnknownKey, refusal_message
+from api.ratelimit import UnknownKey, refusal_message
 from api.settings import Settings
-from api.shared_cache import ResponseCache, SharedCache
-from schema.bounded import BoundedCache
-from schema.cost import operation_cost
+from api.shared_cache import Kept
 
 logger = logging.getLogger("detente.http")
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
-CACHE_CONTROL_GET = "public, max-age=60, stale-while-revalidate=600"
 UNAVAILABLE_MESSAGE = "The database is unavailable; try again shortly."
 RETRY_AFTER_S = "2"
 # A cacheable answer depends on both: its media type, and its content coding (once large).
@@ -93,22 +89,13 @@ class GraphQLEndpoint:
         persisted: PersistedQueries,
         settings: Settings,
         explorer: Callable[[], Response],
-        cache: ResponseCache | None = None,
-        limiter: RateLimiter | None = None,
     ) -> None:
-        self.engine = engine
+        self.engine = engine  # with the response cache and the rate limiter REST shares
         self.schema = engine.schema
         self.persisted = persisted
         self.release_tag = engine.release_tag
         self.settings = settings
-        # In-process unless given one shared through Redis (api/shared_cache.py).
-        self._cache = cache or ResponseCache(
-            SharedCache(
-                "responses",
-                BoundedCache(settings.response_cache_entries, settings.response_cache_bytes, "response"),
-            )
-        )
-        self.limiter = limiter
+        self.limiter = engine.limiter
         self.explorer = explorer  # the HTML page a browser gets (GraphiQL)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -126,22 +113,21 @@ class GraphQLEndpoint:
         except _RequestError as error:
             response = self._error(str(error), error.code, error.status, media, request)
             response.headers.update(error.headers)
+        except RateLimited as refused:
+            response = self._refused(refused, media, request)
         except DATABASE_ERRORS as error:
             # The database went away before anything ran (reading the release tag).
             logger.warning(
                 "database unavailable",
-                extra={"request_id": _request_id(request), "error": type(error).__name__},
+                extra={"request_id": request_id(request), "error": type(error).__name__},
             )
             response = self._error(UNAVAILABLE_MESSAGE, "SERVICE_UNAVAILABLE", 503, media, request)
             response.headers["retry-after"] = RETRY_AFTER_S
-        charged = getattr(request.state, "quota", None) is not None
-        if getattr(request.state, "client", None) is not None and not charged:
-            try:
-                await self._spend(request, 1)  # answers that ran nothing are counted too
-            except _RequestError as error:
-                response = self._error(str(error), error.code, error.status, media, request)
-                response.headers.update(error.headers)
-        quota: Quota | None = getattr(request.state, "quota", None)
+        try:
+            await self.engine.settle(request)  # answers that ran nothing are counted too
+        except RateLimited as refused:
+            response = self._refused(refused, media, request)
+        quota = self.engine.quota(request)
         if quota is not None:
             response.headers.update(quota.headers())
         if request.method == "HEAD":
@@ -154,10 +140,16 @@ class GraphQLEndpoint:
             code = (error.get("extensions") or {}).get("code")
             metrics.ERRORS.labels(code if isinstance(code, str) else "NONE").inc()
 
+    def _refused(self, refused: RateLimited, media: str, request: Request) -> Response:
+        quota = refused.quota
+        response = self._error(refusal_message(quota), "RATE_LIMITED", 429, media, request)
+        response.headers["retry-after"] = str(quota.reset_s)
+        return response
+
     def _error(self, message: str, code: str, status: int, media: str, request: Request) -> Response:
         extensions: dict[str, Any] = {"code": code}
         if status >= 500:
-            extensions["requestId"] = _request_id(request)
+            extensions["requestId"] = request_id(request)
         metrics.ERRORS.labels(code).inc()
         return self._respond({"errors": [{"message": message, "extensions": extensions}]}, status, media)
 
@@ -216,23 +208,16 @@ class GraphQLEndpoint:
                     405, "mutations are not allowed over GET", "METHOD_NOT_ALLOWED", {"allow": "POST"}
                 )
             tag = await self.release_tag.current(request.state.pool, self.settings.pool_timeout_ms / 1000)
-            raw = orjson.dumps(
-                [tag, query, variables, operation_name, media, coding], option=orjson.OPT_SORT_KEYS
-            )
-            # Keyed by release, so entries of a release no longer loaded are never read again.
-            cache_key = f"{tag[:16]}:{hashlib.sha256(raw).hexdigest()}"
-            cached, where = await self._cache.get(cache_key)
-            if cached is not None:
-                await self._spend(request, 1)
-                etag, body = cached
-                if etag in _etags(request.headers.get("if-none-match")):
-                    return self._cacheable(self._not_modified(etag), tag, pinned, where)
+            cache_key = self.engine.cache_key(tag, query, variables, operation_name, media, coding)
+            kept, where = await self.engine.cached(cache_key)
+            if kept is not None:
+                if kept.etag in etags(request.headers.get("if-none-match")):
+                    return self._cacheable(self._not_modified(kept.etag), tag, pinned, where)
                 return self._cacheable(
-                    self._raw(body, 200, media, etag, _coding_of(etag)), tag, pinned, where
+                    self._raw(kept.body, 200, media, kept.etag, _coding_of(kept.etag)), tag, pinned, where
                 )
 
-        await self._spend(request, self._cost(query, variables, operation_name))
-        answer = await self._execute(request, query, variables, operation_name)
+        answer = await self.engine.execute(request, query, variables, operation_name)
         if answer is None:
             metrics.DEADLINES.labels("/graphql").inc()
             return self._error(
@@ -264,13 +249,12 @@ class GraphQLEndpoint:
             # An answer with any error may be transient (an outage, a deadline): never kept,
             # never public, never validated by an ETag.
             return self._coded(body, status, media, None, sent_coding)
-        # Of the bytes and the release they come from: equal only for an equal answer; a coded
-        # answer is another representation, with its own tag (RFC 9110 §8.8.3).
-        etag = coded_etag(f'"{hashlib.sha256(tag.encode() + body).hexdigest()[:32]}"', sent_coding)
+        # A coded answer is another representation, with its own tag (RFC 9110 §8.8.3).
+        etag = coded_etag(etag_of(tag, body), sent_coding)
         if sent_coding is not None:
             body = encode(body, sent_coding)
-        await self._cache.put(cache_key, etag, body)
-        if etag in _etags(request.headers.get("if-none-match")):
+        await self.engine.keep(cache_key, Kept(etag, body))
+        if etag in etags(request.headers.get("if-none-match")):
             return self._cacheable(self._not_modified(etag), tag, pinned, "miss")
         return self._cacheable(self._raw(body, status, media, etag, sent_coding), tag, pinned, "miss")
 
@@ -281,29 +265,6 @@ class GraphQLEndpoint:
         response.headers.update(cdn_headers(tag, pinned is not None))
         response.headers["detente-cache"] = where
         return response
-
-    def _cost(self, query: str, variables: dict[str, Any] | None, operation_name: str | None) -> int:
-        """What running the query spends of a rate limit: its cost, at least 1."""
-        if self.limiter is None:
-            return 1
-        try:
-            document = self.schema.documents.parse(query)
-            cost = operation_cost(self.schema._schema, document, variables, operation_name)
-        except (GraphQLError, RecursionError):
-            return 1  # the executor refuses it: it costs what any refused request does
-        # Past MAX_COST the guard refuses it (QUERY_TOO_COSTLY), which a rate limit must not hide.
-        return 1 if cost > self.schema.documents.limits.max_cost else max(cost, 1)
-
-    async def _spend(self, request: Request, points: int) -> None:
-        """Charges the client (once per request); raises 429 when it is over its budget."""
-        if self.limiter is None or getattr(request.state, "quota", None) is not None:
-            return
-        quota = await self.limiter.spend(request.state.client, points)
-        request.state.quota = quota
-        if not quota.allowed:
-            raise _RequestError(
-                429, refusal_message(quota), "RATE_LIMITED", {"retry-after": str(quota.reset_s)}
-            )
 
     def _operation_type(self, query: str, operation_name: str | None) -> OperationType | None:
         try:
@@ -316,12 +277,6 @@ class GraphQLEndpoint:
             ):
                 return definition.operation
         return None
-
-    async def _execute(
-        self, request: Request, query: str, variables: dict[str, Any] | None, operation_name: str | None
-    ) -> tuple[Any, list[GraphQLError]] | None:
-        """Runs the operation on the path REST shares (api/engine.py); None past the deadline."""
-        return await self.engine.execute(request, query, variables, operation_name)
 
     async def _params(self, request: Request) -> dict[str, Any]:
         if request.method != "POST":
@@ -426,10 +381,6 @@ class GraphQLEndpoint:
         return Response(body, status_code=status, media_type=f"{media}; charset=utf-8", headers=headers)
 
 
-def _request_id(request: Request) -> str:
-    return str(request.scope.get("state", {}).get("request_id", "-"))
-
-
 def _coding_of(etag: str) -> str | None:
     """The content coding a cached answer was stored in, from its ETag (`coded_etag`)."""
     for coding in CODINGS:
@@ -437,8 +388,3 @@ def _coding_of(etag: str) -> str | None:
             return coding
     return None
 
-
-def _etags(header: str | None) -> set[str]:
-    if not header:
-        return set()
-    return {t.strip().removeprefix("W/") for t in header.split(",")[:50]}

@@ -33,3 +33,18 @@ def problem(
         media_type=PROBLEM_JSON,
         headers={"cache-control": "no-store", **(headers or {})},
     )
+
+
+class Problem(Exception):
+    """A REST error on its way to becoming a problem answer (`answer`)."""
+
+    def __init__(
+        self, status: int, code: str, detail: str, headers: dict[str, str] | None = None, **extra: Any
+    ) -> None:
+        super().__init__(detail)
+        self.status, self.code, self.detail = status, code, detail
+        self.headers = headers or {}
+        self.extra = extra
+
+    def answer(self, request: Request) -> Response:
+        return problem(request, self.status, self.code, self.detail, self.headers, **self.extra)

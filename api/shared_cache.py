@@ -19,9 +19,10 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any, TypeVar
 
+import orjson
 import redis.asyncio as redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
@@ -254,21 +255,34 @@ class SharedCache:
         self.local.clear()
 
 
+@dataclass(frozen=True)
+class Kept:
+    """An error-free answer kept in the response cache: its ETag, the bytes sent, and the headers
+    that go with them (a REST page's `Link` and `X-Total-Count`, a file's disposition)."""
+
+    etag: str
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+
 class ResponseCache:
-    """GET answers (ETag and body) by request key, in a SharedCache."""
+    """Cacheable answers by request key, in a SharedCache: GraphQL GETs and REST answers alike."""
 
     def __init__(self, shared: SharedCache) -> None:
         self.shared = shared
 
-    async def get(self, key: str) -> tuple[tuple[str, bytes] | None, str]:
+    async def get(self, key: str) -> tuple[Kept | None, str]:
         raw, where = await self.shared.get(key)
         if raw is None:
             return None, where
-        etag, _, body = raw.partition(b"\n")
-        return (etag.decode(), body), where
+        etag, _, rest = raw.partition(b"\n")
+        headers, _, body = rest.partition(b"\n")
+        return Kept(etag.decode(), body, orjson.loads(headers)), where
 
-    async def put(self, key: str, etag: str, body: bytes) -> None:
-        await self.shared.put(key, etag.encode() + b"\n" + body)
+    async def put(self, key: str, kept: Kept) -> None:
+        # orjson writes no newline, so the first two separate the ETag and headers from the body.
+        head = kept.etag.encode() + b"\n" + orjson.dumps(kept.headers) + b"\n"
+        await self.shared.put(key, head + kept.body)
 
     def clear_local(self) -> None:
         self.shared.clear_local()

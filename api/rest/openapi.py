@@ -8,7 +8,7 @@ their routes are mounted first, and their path items are added to the document.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
@@ -49,6 +49,8 @@ PROBLEM_STATUSES = {
     "404": "Nothing has that slug.",
     "406": "None of the formats asked for in Accept is served here.",
     "414": "The query string is too long.",
+    "401": "The API key is not known to this service (`API_KEY_INVALID`; only with rate limits).",
+    "429": "The client's rate limit does not cover the request (`RATE_LIMITED`; see `Retry-After`).",
     "500": "A bug; it has been logged under the request id.",
     "503": "The database is unavailable, or the service is overloaded; try again shortly.",
     "504": "The request did not finish within its deadline.",
@@ -61,6 +63,8 @@ CONNECTION_STATUSES = {
     "431": "The request line and headers are too large.",
     "503": "Too many connections or requests in flight.",
 }
+# Path items of other /v1/ routes, built with the document's builder.
+ExtraPaths = Callable[["Builder"], Mapping[str, Any]]
 DESCRIPTION = """The REST face of Détente: every route is a GraphQL query with variables built
 from the query string, answered by the same executor, limits, deadline and caches as `/graphql`.
 Filters and orders are the GraphQL filter inputs' fields in snake_case (`date: {from}` ->
@@ -83,7 +87,9 @@ def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
     return {**schema, "type": [schema["type"], "null"]}
 
 
-class _Builder:
+class Builder:
+    """Schemas, enums and parameter objects, each generated once and referred to by name."""
+
     def __init__(self, schema: GraphQLSchema, limits: QueryLimits) -> None:
         self.gql = schema
         self.limits = limits
@@ -219,7 +225,7 @@ def _text(description: str | None) -> str:
     return (description or "").strip()
 
 
-def _page_schema(name: str, item: dict[str, Any], builder: _Builder) -> dict[str, Any]:
+def _page_schema(name: str, item: dict[str, Any], builder: Builder) -> dict[str, Any]:
     builder.schemas[name] = {
         "type": "object",
         "properties": {
@@ -235,7 +241,7 @@ def _page_schema(name: str, item: dict[str, Any], builder: _Builder) -> dict[str
     return _ref(name)
 
 
-def _operation(resource: Resource, builder: _Builder) -> dict[str, Any]:
+def _operation(resource: Resource, builder: Builder) -> dict[str, Any]:
     gql = builder.gql
     sig, _ = resource.signature(gql)
     fields = resource.gql_fields(gql)
@@ -390,15 +396,15 @@ CONNECTION_ERROR_SCHEMA: dict[str, Any] = {
 def openapi_document(
     schema: GraphQLSchema,
     limits: QueryLimits = DEFAULT_LIMITS,
-    extra_paths: Mapping[str, Any] | None = None,
-    extra_schemas: Mapping[str, Any] | None = None,
+    extra_paths: ExtraPaths | None = None,
 ) -> dict[str, Any]:
-    """The document: every resource, then `extra_paths` (path -> path item) and `extra_schemas`."""
-    builder = _Builder(schema, limits)
+    """The document: every resource, then the path items `extra_paths` builds (path -> path item)
+    with the same builder, so their parameters, enums and problems are the resources' own."""
+    builder = Builder(schema, limits)
     paths: dict[str, Any] = {}
     for resource in RESOURCES:
         paths[resource.path] = {"get": _operation(resource, builder)}
-    paths.update(extra_paths or {})
+    paths.update(extra_paths(builder) if extra_paths is not None else {})
     try:
         release = version("detente")
     except PackageNotFoundError:  # pragma: no cover - run from a checkout without installing
@@ -417,7 +423,6 @@ def openapi_document(
                 **dict(sorted(builder.schemas.items())),
                 "Problem": PROBLEM_SCHEMA,
                 "ConnectionError": CONNECTION_ERROR_SCHEMA,
-                **(extra_schemas or {}),
             }
         },
     }
@@ -445,14 +450,13 @@ def rest_api(
     engine: Engine,
     assets: StaticAssets,
     extra_routes: Sequence[BaseRoute] = (),
-    extra_paths: Mapping[str, Any] | None = None,
-    extra_schemas: Mapping[str, Any] | None = None,
+    extra_paths: ExtraPaths | None = None,
 ) -> list[BaseRoute]:
     """Every /v1/ route: `extra_routes` first, the resources, the OpenAPI document and its page."""
     from api.pages import SECURITY_HEADERS
 
     limits = engine.schema.documents.limits
-    body = orjson.dumps(openapi_document(engine.schema._schema, limits, extra_paths, extra_schemas))
+    body = orjson.dumps(openapi_document(engine.schema._schema, limits, extra_paths))
     page = DOCS_PAGE.format(
         favicon=assets.url("detente/favicon.svg"),
         css=assets.url("swagger-ui/swagger-ui.css"),

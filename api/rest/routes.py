@@ -8,18 +8,17 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import urlencode
 
-import asyncpg
 import orjson
-from graphql import GraphQLError
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
-from api.engine import CACHE_CONTROL_GET, Engine, etags, not_modified, request_id
-from api.problems import problem
+from api.database import DATABASE_ERRORS
+from api.engine import Engine, request_id
+from api.problems import Problem, problem
 from api.rest.documents import (
     RELATION_PAGE,
     SearchShape,
@@ -29,17 +28,15 @@ from api.rest.documents import (
     page_body,
 )
 from api.rest.formats import CSV, EXTENSIONS, FORMATS, JSON, NDJSON, Format, csv_rows, ndjson_rows, negotiate
+from api.rest.metering import metered
 from api.rest.parameters import LIMIT_ALL, MAX_PAGE, ParameterError, Signature, to_variables
 from api.rest.resources import RESOURCES, Kind, Resource
-from schema.errors import error_code
+from api.rest.run import query_pairs, run_document, unavailable
 
 logger = logging.getLogger("detente.rest")
 
 STREAM_PAGE = MAX_PAGE
 DEFAULT_LIMIT = 20
-UNAVAILABLE = "The database is unavailable; try again shortly."
-# The HTTP status of a GraphQL error's code; any other code of a request's mistake is a 400.
-STATUS_OF_CODE = {"NOT_FOUND": 404, "INTERNAL_SERVER_ERROR": 500, "REQUEST_TIMEOUT": 504}
 
 
 class SlugConvertor(Convertor[str]):
@@ -66,12 +63,6 @@ class FormatConvertor(Convertor[str]):
 
 register_url_convertor("slug", SlugConvertor())
 register_url_convertor("rest_format", FormatConvertor())
-
-
-class _Problem(Exception):
-    def __init__(self, status: int, code: str, detail: str, **extra: Any) -> None:
-        super().__init__(detail)
-        self.status, self.code, self.extra = status, code, extra
 
 
 @dataclass(frozen=True)
@@ -120,16 +111,16 @@ class RestEndpoint:
     async def handle(self, request: Request) -> Response:
         try:
             response = await self._handle(request)
-        except _Problem as error:
-            response = problem(request, error.status, error.code, str(error), **error.extra)
+        except Problem as error:
+            response = error.answer(request)
         except ParameterError as error:
             response = problem(request, 400, error.code, str(error), **error.extra)
-        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+        except DATABASE_ERRORS as error:
             logger.warning(
                 "database unavailable",
                 extra={"request_id": request_id(request), "error": type(error).__name__},
             )
-            response = problem(request, 503, "SERVICE_UNAVAILABLE", UNAVAILABLE, {"retry-after": "2"})
+            response = unavailable().answer(request)
         if request.method == "HEAD" and not isinstance(response, StreamingResponse):
             response.body = b""
         return response
@@ -141,26 +132,17 @@ class RestEndpoint:
         chosen = negotiate(request.headers.get("accept"), self.offered)
         if chosen is None:
             offered = ", ".join(f.media_type for f in self.offered)
-            raise _Problem(406, "NOT_ACCEPTABLE", f"this resource is served as {offered}")
+            raise Problem(406, "NOT_ACCEPTABLE", f"this resource is served as {offered}")
         return chosen
 
     def _query(self, request: Request) -> list[tuple[str, str]]:
-        raw = request.scope.get("query_string", b"")
-        limit = self.engine.settings.max_query_string_bytes
-        if len(raw) > limit:
-            raise _Problem(
-                414, "URI_TOO_LONG", f"the query string is {len(raw)} bytes, over the limit of {limit}"
-            )
-        try:
-            return parse_qsl(raw.decode("utf-8"), keep_blank_values=True, errors="strict")
-        except (UnicodeDecodeError, ValueError):
-            raise _Problem(400, "BAD_REQUEST", "the query string is not valid UTF-8") from None
+        return query_pairs(request, self.engine.settings.max_query_string_bytes)
 
     def _expand(self, given: dict[str, list[str]]) -> frozenset[str]:
         names = [n for value in given.get("expand", []) for n in value.split(",") if n]
         unknown = sorted(set(names) - set(self.expandable))
         if unknown:
-            raise _Problem(
+            raise Problem(
                 400,
                 "BAD_REQUEST",
                 f"cannot expand {', '.join(unknown)}; this resource expands {', '.join(self.expandable)}",
@@ -171,14 +153,14 @@ class RestEndpoint:
     def _paging(self, given: dict[str, list[str]], fmt: Format) -> tuple[int | str | None, str | None, bool]:
         for name in ("limit", "after"):
             if len(given.get(name, [])) > 1:
-                raise _Problem(
+                raise Problem(
                     400, "BAD_REQUEST", f"parameter given more than once: {name}", parameters=[name]
                 )
         limit_raw = given.get("limit", [None])[0]
         after = given.get("after", [None])[0]
         if limit_raw == LIMIT_ALL:
             if fmt is JSON:
-                raise _Problem(
+                raise Problem(
                     400,
                     "BAD_USER_INPUT",
                     "limit=all streams every row as CSV or NDJSON: ask for .csv or .ndjson, or page "
@@ -186,14 +168,14 @@ class RestEndpoint:
                     parameters=["limit"],
                 )
             if after is not None:
-                raise _Problem(400, "BAD_USER_INPUT", "limit=all starts at the first row: drop `after`")
+                raise Problem(400, "BAD_USER_INPUT", "limit=all starts at the first row: drop `after`")
             return None, None, True
         limit: int | str | None = DEFAULT_LIMIT
         if limit_raw is not None:
             limit = int(limit_raw) if limit_raw.lstrip("-").isdigit() and len(limit_raw) < 12 else limit_raw
             if isinstance(limit, int) and not 1 <= limit <= MAX_PAGE:
                 # Checked here, not left to the cost limit: the embedded relations multiply it.
-                raise _Problem(
+                raise Problem(
                     400,
                     "BAD_USER_INPUT",
                     f"limit must be from 1 to {MAX_PAGE} (or {LIMIT_ALL} for CSV and NDJSON), got {limit}",
@@ -203,7 +185,7 @@ class RestEndpoint:
 
     async def _handle(self, request: Request) -> Response:
         if request.method not in ("GET", "HEAD"):
-            raise _Problem(
+            raise Problem(
                 405, "METHOD_NOT_ALLOWED", "this resource is read with GET", headers={"allow": "GET, HEAD"}
             )
         query = self._query(request)
@@ -222,38 +204,29 @@ class RestEndpoint:
         if stream:
             return await self._stream(request, fmt, variables, expand)
         document = self.document(expand, False)
-        tag = await self.engine.tag(request)
-        key = self.engine.cache_key(tag, "rest", document.query, variables, fmt.name)
-        kept = self.engine.cached(key)
-        if kept is not None:
-            if kept.etag in etags(request.headers.get("if-none-match")):
-                return not_modified(kept.etag)
-            return self._response(kept.body, fmt, kept.etag, kept.headers)
-        data = await self._run(request, document.query, variables)
-        body, headers = self._render(request, document, data, fmt, query)
-        etag = self.engine.keep(key, tag, body, headers)
-        if etag in etags(request.headers.get("if-none-match")):
-            return not_modified(etag)
-        return self._response(body, fmt, etag, headers)
+
+        async def build() -> tuple[bytes, dict[str, str]]:
+            data = await self._run(request, document.query, variables)
+            body, headers = self._render(request, document, data, fmt, query)
+            return body, {**headers, "vary": "accept"}
+
+        return await self.engine.answer_get(
+            request, ("rest", document.query, variables, fmt.name), build, fmt.content_type
+        )
 
     async def _run(self, request: Request, query: str, variables: dict[str, Any]) -> Any:
-        answer = await self.engine.execute(request, query, variables, None)
-        if answer is None:
-            raise _Problem(504, "REQUEST_TIMEOUT", self.engine.deadline_message())
-        data, errors = answer
-        if errors:
-            raise _from_graphql(errors)
+        data = await run_document(self.engine, request, query, variables)
         value = descend(data, len(self.resource.fields))
         if value is None and self.resource.kind is not Kind.LIST:
             raise self._not_found(request)
         return value
 
-    def _not_found(self, request: Request) -> _Problem:
+    def _not_found(self, request: Request) -> Problem:
         if self.resource.kind is Kind.OBJECT:
-            return _Problem(404, "NOT_FOUND", "no release is loaded")
+            return Problem(404, "NOT_FOUND", "no release is loaded")
         slug = request.path_params.get("slug", "")
         what = self.resource.fields[0][0]
-        return _Problem(404, "NOT_FOUND", f"no {what} has the slug {slug[:100]!r}")
+        return Problem(404, "NOT_FOUND", f"no {what} has the slug {slug[:100]!r}")
 
     def _rows(self, document: _Document, value: Any) -> list[dict[str, Any]]:
         doc_shape = document.shape
@@ -295,15 +268,6 @@ class RestEndpoint:
     def _filename(self) -> str:
         return self.resource.operation_id.removeprefix("list_")
 
-    @staticmethod
-    def _response(body: bytes, fmt: Format, etag: str | None, headers: dict[str, str]) -> Response:
-        sent = {**headers, "vary": "accept"}
-        if etag is not None:
-            sent |= {"etag": etag, "cache-control": CACHE_CONTROL_GET}
-        else:
-            sent["cache-control"] = "no-store"
-        return Response(body, media_type=fmt.content_type, headers=sent)
-
     async def _stream(
         self, request: Request, fmt: Format, variables: dict[str, Any], expand: frozenset[str]
     ) -> Response:
@@ -337,25 +301,15 @@ class RestEndpoint:
         return StreamingResponse(chunks(), media_type=fmt.content_type, headers=headers)
 
 
-def _from_graphql(errors: list[GraphQLError]) -> _Problem:
-    """The first error as a problem, with the status its code calls for (any masked error: 500)."""
-    codes = [error_code(e) for e in errors]
-    chosen = codes.index("INTERNAL_SERVER_ERROR") if "INTERNAL_SERVER_ERROR" in codes else 0
-    code = codes[chosen]
-    status = STATUS_OF_CODE.get(code, 400)
-    detail = errors[chosen].message
-    return _Problem(status, code, detail, errors=[e.formatted for e in errors[:10]])
-
-
 def rest_routes(engine: Engine, extra: Sequence[BaseRoute] = ()) -> list[BaseRoute]:
     """Every /v1/ route; `extra` routes (files, charts…) come first, so they win where paths meet."""
     routes: list[BaseRoute] = list(extra)
     for resource in RESOURCES:
-        endpoint = RestEndpoint(resource, engine)
+        handle = metered(engine, RestEndpoint(resource, engine).handle)
         path = resource.path.replace("{slug}", "{slug:slug}")
-        routes.append(Route(path, endpoint.handle, methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]))
+        routes.append(Route(path, handle, methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]))
         if resource.has_formats:
-            routes.append(Route(path + ".{format:rest_format}", endpoint.handle, methods=["GET", "HEAD"]))
+            routes.append(Route(path + ".{format:rest_format}", handle, methods=["GET", "HEAD"]))
     return routes
 
 

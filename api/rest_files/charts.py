@@ -8,13 +8,14 @@ from string import Template
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
-import orjson
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from api.assets import StaticAssets
 from api.pages import SECURITY_HEADERS, TEMPLATES_DIR, _render
-from api.rest_files.execute import Failed
+from api.problems import Problem
+from api.rest.parameters import ParameterError
+from api.rest.run import run_document
 
 if TYPE_CHECKING:
     from api.rest_files.routes import FileRoutes
@@ -28,9 +29,6 @@ HEADERS = {
 }
 METRICS_DOCUMENT = "{ metrics(first: 100) { nodes { slug name } } }"
 TIMELINE_FIELDS = ("category", "stance", "date_from", "date_to", "involves_us_and_china", "actor", "topic")
-
-
-INTERVALS = ("MONTH", "QUARTER", "YEAR")
 
 
 def _e(text: object) -> str:
@@ -48,22 +46,22 @@ class ChartsPage:
     def __init__(self, routes: FileRoutes, assets: StaticAssets | None = None) -> None:
         self.routes = routes
         self.assets = assets or StaticAssets()
-        self.params = {p.name: p for p in routes.event_params}
+        self.params = routes.timeline_signature.by_name()
         self.template = Template((TEMPLATES_DIR / "charts.html").read_text(encoding="utf-8"))
 
     def _checks(self, name: str, chosen: set[str]) -> str:
         return "".join(
             f'<label><input type="checkbox" name="{name}" value="{_e(v)}"'
             f"{' checked' if v in chosen else ''}> {_e(v.lower())}</label>"
-            for v in self.params[name].enum_values
+            for v in self.params[name].values()
         )
 
     async def _check_timeline(self, request: Request, query: dict[str, str]) -> list[str]:
         """Why the timeline chart would be refused (its problem's detail), so the page can say so."""
         try:
             await self.routes.timeline_data(request, list(query.items()))
-        except Failed as failed:
-            return [str(orjson.loads(bytes(failed.response.body))["detail"])]
+        except (Problem, ParameterError) as refused:
+            return [str(refused)]
         return []
 
     async def render(self, request: Request) -> Response:
@@ -90,8 +88,8 @@ class ChartsPage:
         }
         problems = []
         try:
-            metrics = (await self.routes.executor.data(request, METRICS_DOCUMENT))["metrics"]["nodes"]
-        except Failed:
+            metrics = (await run_document(self.routes.engine, request, METRICS_DOCUMENT))["metrics"]["nodes"]
+        except Problem:
             metrics = []
             problems.append("The list of metrics could not be read.")
         metric = one("metric") or (metrics[0]["slug"] if metrics else "")
@@ -117,9 +115,11 @@ class ChartsPage:
         }
         fragments = {
             "problems": "".join(f'<p class="problem">{_e(p)}</p>' for p in problems),
-            "interval_options": _options([(v, v.lower()) for v in INTERVALS], {interval}),
+            "interval_options": _options(
+                [(v, v.lower()) for v in self.params["interval"].values()], {interval}
+            ),
             "category_options": _options(
-                [(v, v) for v in self.params["category"].enum_values], set(asked.get("category", []))
+                [(v, v) for v in self.params["category"].values()], set(asked.get("category", []))
             ),
             "stance_checks": self._checks("stance", set(asked.get("stance", []))),
             "involves_options": _options(

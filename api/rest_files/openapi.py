@@ -4,25 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphql import GraphQLSchema
+from graphql import GraphQLField, GraphQLObjectType
 
-from api.rest_files.params import filter_params, openapi_parameters
+from api.rest.openapi import Builder
+from api.rest.parameters import signature
+from api.rest_files.routes import DEFAULT_INTERVAL
 
 PROBLEM = {"$ref": "#/components/schemas/Problem"}
-PROBLEM_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "description": "An RFC 9457 problem: `code` is the stable error code (README, Error codes).",
-    "required": ["type", "title", "status", "detail", "code", "requestId"],
-    "properties": {
-        "type": {"type": "string"},
-        "title": {"type": "string"},
-        "status": {"type": "integer"},
-        "detail": {"type": "string"},
-        "code": {"type": "string"},
-        "requestId": {"type": "string"},
-        "parameters": {"type": "array", "items": {"type": "string"}},
-    },
-}
 
 
 def _problem(description: str) -> dict[str, Any]:
@@ -34,6 +22,7 @@ def _errors(*statuses: int) -> dict[str, Any]:
         400: "Unknown query parameter or a malformed value (`BAD_USER_INPUT`, or a limit's code).",
         404: "No such record or release (`NOT_FOUND`).",
         414: "The query string is too long (`URI_TOO_LONG`).",
+        429: "The client's rate limit does not cover the request (`RATE_LIMITED`).",
         503: "The database is unavailable (`SERVICE_UNAVAILABLE`).",
         504: "Past the request deadline (`REQUEST_TIMEOUT`).",
     }
@@ -68,9 +57,24 @@ _RECORDS = {
 }
 
 
-def openapi_paths(schema: GraphQLSchema) -> dict[str, dict[str, Any]]:
-    event_params = openapi_parameters(filter_params(schema, "EventFilter"))
-    observation_params = openapi_parameters(filter_params(schema, "ObservationFilter"))
+def _parameters(builder: Builder, type_name: str, field_name: str) -> list[dict[str, Any]]:
+    """The query parameters of the GraphQL field a route reads, as the routes take them."""
+    owner = builder.gql.type_map[type_name]
+    assert isinstance(owner, GraphQLObjectType)
+    gql_field: GraphQLField = owner.fields[field_name]
+    return [builder.parameter(p) for p in signature(gql_field).parameters]
+
+
+def openapi_paths(builder: Builder) -> dict[str, dict[str, Any]]:
+    """The path items of the file, change and chart routes (openapi_document's `extra_paths`)."""
+    timeline_params = [
+        {**p, "required": False, "description": f"{p['description']} Default: {DEFAULT_INTERVAL}."}
+        if p["name"] == "interval"
+        else p
+        for p in _parameters(builder, "Query", "timeline")
+    ]
+    observation_params = _parameters(builder, "Metric", "observations")
+    changes_params = _parameters(builder, "Query", "changes")
     svg = {"image/svg+xml": {"schema": {"type": "string"}}}
     return {
         "/v1/releases/{version}/dataset.zip": {
@@ -152,15 +156,7 @@ def openapi_paths(schema: GraphQLSchema) -> dict[str, dict[str, Any]]:
                 "description": "Per kind, the slugs the releases loaded after `since` added, changed or "
                 "removed (tombstones), net per record, each with the last release that touched it. As "
                 "GraphQL's `changes(since:)`.",
-                "parameters": [
-                    {
-                        "name": "since",
-                        "in": "query",
-                        "required": False,
-                        "description": "A release loaded before; omitted: every change since the first load.",
-                        "schema": {"type": "string"},
-                    }
-                ],
+                "parameters": changes_params,
                 "responses": {
                     "200": {
                         "description": "The changes.",
@@ -267,20 +263,7 @@ def openapi_paths(schema: GraphQLSchema) -> dict[str, dict[str, Any]]:
                 "summary": "The cooperation index and events by stance, as a chart (SVG)",
                 "description": "Bars: events per period by stance; line: the cooperation index. Filters "
                 "as on `/v1/timeline` (GraphQL `timeline(filter:)`).",
-                "parameters": [
-                    {
-                        "name": "interval",
-                        "in": "query",
-                        "required": False,
-                        "description": "Bucket width.",
-                        "schema": {
-                            "type": "string",
-                            "enum": ["MONTH", "QUARTER", "YEAR"],
-                            "default": "QUARTER",
-                        },
-                    },
-                    *event_params,
-                ],
+                "parameters": timeline_params,
                 "responses": {
                     "200": {"description": "The chart.", "headers": _CACHED, "content": svg},
                     **_NOT_MODIFIED,

@@ -1,7 +1,9 @@
 """The REST routes for files, changes and charts: the dataset package, the data dictionary,
 what changed between releases, per-metric CSV, metadata and SVG, the timeline SVG and the
-/charts page. Each answer is built from a GraphQL document run by the same executor as
-/graphql (api/rest_files/execute.py), except the package, which is built from the tables."""
+/charts page. Each answer is built from a GraphQL document run by the same engine as /graphql
+and the other REST routes (api/engine.py: executor, limits, deadline, rate limit, the response
+cache), with query parameters derived from the GraphQL field the route reads
+(api/rest/parameters.py) — except the package, which is built from the tables."""
 
 from __future__ import annotations
 
@@ -9,27 +11,27 @@ import csv
 import io
 import logging
 import math
+from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import parse_qsl
 
-import asyncpg
 import orjson
+from graphql import GraphQLField, GraphQLObjectType, GraphQLSchema
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from api.assets import StaticAssets
-from api.problems import problem
-from api.release_tag import ReleaseTag
+from api.database import DATABASE_ERRORS
+from api.engine import Engine, etags
+from api.problems import Problem
+from api.rest.metering import metered
+from api.rest.parameters import ParameterError, Signature, signature, to_variables
+from api.rest.run import query_pairs, run_document, unavailable
 from api.rest_files import svg
 from api.rest_files.charts import ChartsPage
 from api.rest_files.dictionary import dictionary
-from api.rest_files.execute import Executor, Failed, cached, unavailable
 from api.rest_files.package import is_version
-from api.rest_files.params import Param, UnknownParameters, filter_params, read_filter
 from api.rest_files.store import PackageStore
-from api.settings import Settings
-from schema.build import DetenteSchema
 from schema.release import CITATION
 
 logger = logging.getLogger("detente.files")
@@ -39,14 +41,14 @@ JSON = "application/json"
 SVG = "image/svg+xml"
 PAGE_SIZE = 100  # observations per GraphQL page (the connection's maximum)
 MAX_OBSERVATION_PAGES = 10_000  # bounds the paging loop: a million observations
-INTERVALS = ("MONTH", "QUARTER", "YEAR")
+DEFAULT_INTERVAL = "QUARTER"
 
 METRIC_DOCUMENT = """
-query MetricFile($slug: String!, $after: String, $filter: ObservationFilter) {
+query MetricFile($slug: String!, $after: String, $filter: ObservationFilter, $orderBy: ObservationOrder) {
   metric(slug: $slug) {
     slug name description unit
     sources(first: 100) { nodes { slug title publisher url } }
-    observations(first: PAGE_SIZE, after: $after, filter: $filter) {
+    observations(first: PAGE_SIZE, after: $after, filter: $filter, orderBy: $orderBy) {
       totalCount
       pageInfo { hasNextPage endCursor }
       nodes { date datePrecision value confidence note entity { slug name } source { slug url } }
@@ -92,133 +94,123 @@ METRIC_CSV_COLUMNS = (
 )
 
 
-def _query(request: Request) -> list[tuple[str, str]]:
-    return parse_qsl(request.scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+Work = Callable[[], Awaitable[Response]]
+
+
+def _field(schema: GraphQLSchema, type_name: str, name: str) -> GraphQLField:
+    owner = schema.type_map[type_name]
+    assert isinstance(owner, GraphQLObjectType)
+    found: GraphQLField = owner.fields[name]
+    return found
 
 
 class FileRoutes:
-    def __init__(
-        self,
-        schema: DetenteSchema,
-        settings: Settings,
-        assets: StaticAssets | None = None,
-        release_tag: ReleaseTag | None = None,
-    ) -> None:
-        self.executor = Executor(schema, settings, release_tag)
-        self.settings = settings
-        self.store = PackageStore(schema._schema)
-        graphql_schema = schema._schema
-        self.event_params = filter_params(graphql_schema, "EventFilter")
-        self.observation_params = filter_params(graphql_schema, "ObservationFilter")
-        self.dictionary = orjson.dumps(dictionary(graphql_schema), option=orjson.OPT_INDENT_2)
+    def __init__(self, engine: Engine, assets: StaticAssets | None = None) -> None:
+        self.engine = engine
+        gql = engine.schema._schema
+        self.store = PackageStore(gql)
+        # Each route takes the parameters of the GraphQL field it reads, as the resources do.
+        self.timeline_signature = signature(_field(gql, "Query", "timeline"))
+        self.observation_signature = signature(_field(gql, "Metric", "observations"))
+        self.changes_signature = signature(_field(gql, "Query", "changes"))
+        self.no_parameters = Signature((), (), (), paged=False)
+        self.dictionary = orjson.dumps(dictionary(gql), option=orjson.OPT_INDENT_2)
         self.charts = ChartsPage(self, assets)
 
     # -- helpers
 
-    def _params(
-        self,
-        request: Request,
-        params: list[Param],
-        others: frozenset[str] = frozenset(),
-        given: list[tuple[str, str]] | None = None,
-    ) -> tuple[dict[str, Any] | None, dict[str, str]]:
-        """The filter and the other parameters asked for; Failed (400 or 414) when a parameter
-        is unknown or the query string too long."""
-        raw = request.scope.get("query_string", b"")
-        if len(raw) > self.settings.max_query_string_bytes:
-            raise Failed(
-                problem(
-                    request,
-                    414,
-                    "URI_TOO_LONG",
-                    f"the query string is {len(raw)} bytes, over the limit of "
-                    f"{self.settings.max_query_string_bytes}",
-                )
-            )
-        query = _query(request) if given is None else given
-        try:
-            found = read_filter(params, query, others)
-        except UnknownParameters as error:
-            known = sorted({p.name for p in params} | others)
-            raise Failed(
-                problem(
-                    request,
-                    400,
-                    "BAD_USER_INPUT",
-                    f"unknown query parameter(s): {', '.join(error.names)}; known: {', '.join(known)}",
-                    parameters=error.names,
-                )
-            ) from None
-        rest = {k: v for k, v in query if k in others}
-        return found, rest
+    def _variables(
+        self, request: Request, sig: Signature, given: list[tuple[str, str]] | None = None
+    ) -> dict[str, Any]:
+        """The variables of these query parameters (the request's unless `given`): unknown,
+        repeated or malformed ones refused with the REST routes' messages and codes."""
+        pairs = query_pairs(request, self.engine.settings.max_query_string_bytes) if given is None else given
+        variables, _ = to_variables(sig, pairs, {})
+        return variables
 
-    async def _answer(self, request: Request, work: Any) -> Response:
+    @staticmethod
+    async def _answer(request: Request, work: Work) -> Response:
         try:
-            result: Response = await work
-        except Failed as failed:
-            return failed.response
-        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
-            logger.exception("file route failed on the database")
-            return unavailable(request).response
-        return result
+            return await work()
+        except Problem as refused:
+            return refused.answer(request)
+        except ParameterError as error:
+            return Problem(400, error.code, str(error), **error.extra).answer(request)
+        except DATABASE_ERRORS:
+            logger.warning("file route failed on the database", exc_info=True)
+            return unavailable().answer(request)
+
+    def _cached(
+        self, request: Request, media_type: str, build: Callable[[], Awaitable[bytes]], **headers: str
+    ) -> Work:
+        """The work of a cacheable answer, kept per route and query string."""
+
+        async def built() -> tuple[bytes, dict[str, str]]:
+            return await build(), headers
+
+        async def work() -> Response:
+            key = ("files", request.url.path, request.scope.get("query_string", b"").decode("latin-1"))
+            return await self.engine.answer_get(request, key, built, media_type)
+
+        return work
+
+    async def _data(self, request: Request, document: str, variables: dict[str, Any] | None = None) -> Any:
+        return await run_document(self.engine, request, document, variables)
 
     # -- endpoints
 
     async def dictionary_endpoint(self, request: Request) -> Response:
-        async def work() -> Response:
-            self._params(request, [])
-            return cached(request, "dictionary", self.dictionary, JSON)
+        async def build() -> bytes:
+            self._variables(request, self.no_parameters)
+            return self.dictionary
 
-        return await self._answer(request, work())
+        return await self._answer(request, self._cached(request, JSON, build))
 
     async def changes_endpoint(self, request: Request) -> Response:
-        async def work() -> Response:
-            _, rest = self._params(request, [], frozenset({"since"}))
-            since = rest.get("since") or None
-            tag = await self.executor.tag(request)
-            data = await self.executor.data(request, CHANGES_DOCUMENT, {"since": since})
+        async def build() -> bytes:
+            variables = self._variables(request, self.changes_signature)
+            since = variables.get("since") or None
+            data = await self._data(request, CHANGES_DOCUMENT, {"since": since})
             if data["changes"] is None:
-                versions = await self.executor.data(request, "{ release { version } }")
+                versions = await self._data(request, "{ release { version } }")
                 loaded = versions["release"]["version"] if versions["release"] else "none"
-                return problem(
-                    request,
+                raise Problem(
                     404,
                     "NOT_FOUND",
                     f"release {since!r} was never loaded here (the loaded release is {loaded})",
                 )
-            return cached(request, tag, orjson.dumps(data["changes"]), JSON)
+            return orjson.dumps(data["changes"])
 
-        return await self._answer(request, work())
+        return await self._answer(request, self._cached(request, JSON, build))
 
     async def latest_package(self, request: Request) -> Response:
         async def work() -> Response:
-            self._params(request, [])
-            data = await self.executor.data(request, "{ release { version } }")
+            self._variables(request, self.no_parameters)
+            data = await self._data(request, "{ release { version } }")
             if data["release"] is None:
-                return problem(request, 404, "NOT_FOUND", "no release is loaded yet")
+                raise Problem(404, "NOT_FOUND", "no release is loaded yet")
             return RedirectResponse(
                 f"/v1/releases/{data['release']['version']}/dataset.zip",
                 status_code=302,
                 headers={"cache-control": "no-cache"},
             )
 
-        return await self._answer(request, work())
+        return await self._answer(request, work)
 
     async def package(self, request: Request) -> Response:
         version = request.path_params["version"]
 
         async def work() -> Response:
-            self._params(request, [])
+            self._variables(request, self.no_parameters)
             if not is_version(version):
-                return problem(request, 404, "NOT_FOUND", "a release version looks like 1.2.3")
-            tag = await self.executor.tag(request)
+                raise Problem(404, "NOT_FOUND", "a release version looks like 1.2.3")
+            tag = await self.engine.tag(request)
             # The tag is `contentHash/day`; the package depends on the release alone.
             built = await self.store.get(request.state.pool, tag.split("/", 1)[0]) if tag else None
             if built is None:
-                return problem(request, 404, "NOT_FOUND", "no release is loaded yet")
+                raise Problem(404, "NOT_FOUND", "no release is loaded yet")
             if built.version != version:
-                return problem(
-                    request,
+                raise Problem(
                     404,
                     "NOT_FOUND",
                     f"release {version} is not the loaded one; this service serves the package of "
@@ -229,28 +221,27 @@ class FileRoutes:
                 "cache-control": "public, max-age=86400",
                 "content-disposition": f'attachment; filename="detente-{built.version}.zip"',
             }
-            sent = request.headers.get("if-none-match") or ""
-            if built.etag in {t.strip().removeprefix("W/") for t in sent.split(",")[:50]}:
+            if built.etag in etags(request.headers.get("if-none-match")):
                 return Response(status_code=304, headers=headers)
             return FileResponse(built.path, media_type="application/zip", headers=headers)
 
-        return await self._answer(request, work())
+        return await self._answer(request, work)
 
-    async def _metric(self, request: Request, slug: str, filter_: dict[str, Any] | None) -> dict[str, Any]:
+    async def _metric(self, request: Request, slug: str, variables: dict[str, Any]) -> dict[str, Any]:
         """The metric with all its (matching) observations, paged through GraphQL."""
-        variables: dict[str, Any] = {"slug": slug, "after": None, "filter": filter_}
-        first = await self.executor.data(request, METRIC_DOCUMENT, variables)
+        asked: dict[str, Any] = {**variables, "slug": slug, "after": None}
+        first = await self._data(request, METRIC_DOCUMENT, asked)
         metric = first["metric"]
         if metric is None:
-            raise Failed(problem(request, 404, "NOT_FOUND", f"no metric has the slug {slug[:100]!r}"))
+            raise Problem(404, "NOT_FOUND", f"no metric has the slug {slug[:100]!r}")
         nodes = list(metric["observations"]["nodes"])
         page = metric["observations"]["pageInfo"]
         pages = math.ceil(metric["observations"]["totalCount"] / PAGE_SIZE)
         for _ in range(min(pages, MAX_OBSERVATION_PAGES)):
             if not page["hasNextPage"]:
                 break
-            variables["after"] = page["endCursor"]
-            more = (await self.executor.data(request, METRIC_DOCUMENT, variables))["metric"]["observations"]
+            asked["after"] = page["endCursor"]
+            more = (await self._data(request, METRIC_DOCUMENT, asked))["metric"]["observations"]
             nodes.extend(more["nodes"])
             page = more["pageInfo"]
         metric["observations"] = nodes
@@ -259,10 +250,11 @@ class FileRoutes:
         return found
 
     async def metric_csv(self, request: Request) -> Response:
-        async def work() -> Response:
-            filter_, _ = self._params(request, self.observation_params)
-            tag = await self.executor.tag(request)
-            metric = await self._metric(request, request.path_params["slug"], filter_)
+        slug = request.path_params["slug"]
+
+        async def build() -> bytes:
+            variables = self._variables(request, self.observation_signature)
+            metric = await self._metric(request, slug, variables)
             out = io.StringIO()
             writer = csv.writer(out, lineterminator="\n")
             writer.writerow(METRIC_CSV_COLUMNS)
@@ -281,18 +273,20 @@ class FileRoutes:
                         o["note"] or "",
                     ]
                 )
-            disposition = f'inline; filename="{metric["slug"]}.csv"'
-            return cached(request, tag, out.getvalue().encode(), CSV, {"content-disposition": disposition})
+            return out.getvalue().encode()
 
-        return await self._answer(request, work())
+        disposition = f'inline; filename="{slug[:100]}.csv"'
+        return await self._answer(
+            request, self._cached(request, CSV, build, **{"content-disposition": disposition})
+        )
 
     async def metric_metadata(self, request: Request) -> Response:
-        async def work() -> Response:
-            self._params(request, [])
-            slug = request.path_params["slug"]
-            tag = await self.executor.tag(request)
-            metric = await self._metric(request, slug, None)
-            changes = await self.executor.data(request, METRIC_CHANGES_DOCUMENT)
+        slug = request.path_params["slug"]
+
+        async def build() -> bytes:
+            self._variables(request, self.no_parameters)
+            metric = await self._metric(request, slug, {})
+            changes = await self._data(request, METRIC_CHANGES_DOCUMENT)
             last = next(
                 (
                     r["release"]
@@ -332,45 +326,36 @@ class FileRoutes:
                 "csv": f"/v1/metrics/{metric['slug']}.csv",
                 "chart": f"/v1/metrics/{metric['slug']}.svg",
             }
-            return cached(request, tag, orjson.dumps(body, option=orjson.OPT_INDENT_2), JSON)
+            return orjson.dumps(body, option=orjson.OPT_INDENT_2)
 
-        return await self._answer(request, work())
+        return await self._answer(request, self._cached(request, JSON, build))
 
     async def metric_svg(self, request: Request) -> Response:
-        async def work() -> Response:
-            filter_, _ = self._params(request, self.observation_params)
-            tag = await self.executor.tag(request)
-            metric = await self._metric(request, request.path_params["slug"], filter_)
+        slug = request.path_params["slug"]
+
+        async def build() -> bytes:
+            variables = self._variables(request, self.observation_signature)
+            metric = await self._metric(request, slug, variables)
             points = [
                 svg.Point(o["entity"]["slug"], o["date"], float(o["value"])) for o in metric["observations"]
             ]
             subtitle = _subtitle(
                 request, f"Détente release {metric['release']['version']}" if metric["release"] else ""
             )
-            body = svg.metric_svg(metric["name"], metric["unit"], points, subtitle).encode()
-            return cached(request, tag, body, SVG)
+            return svg.metric_svg(metric["name"], metric["unit"], points, subtitle).encode()
 
-        return await self._answer(request, work())
+        return await self._answer(request, self._cached(request, SVG, build))
 
     async def timeline_data(
         self, request: Request, query: list[tuple[str, str]]
     ) -> tuple[str, list[svg.Bucket]]:
-        """The interval and buckets the timeline chart draws for these parameters; Failed when
-        they are refused (as GraphQL refuses the same filter)."""
-        filter_, rest = self._params(request, self.event_params, frozenset({"interval"}), query)
-        interval = (rest.get("interval") or "QUARTER").upper()
-        if interval not in INTERVALS:
-            raise Failed(
-                problem(
-                    request,
-                    400,
-                    "BAD_USER_INPUT",
-                    f"interval must be one of {', '.join(INTERVALS)}, got {interval[:40]!r}",
-                )
-            )
-        variables = {"interval": interval, "filter": filter_}
-        data = await self.executor.data(request, TIMELINE_DOCUMENT, variables)
-        return interval, [
+        """The interval and buckets the timeline chart draws for these parameters (the quarter
+        unless `interval` is given); raises as GraphQL refuses the same filter."""
+        if not any(name == "interval" for name, _ in query):
+            query = [*query, ("interval", DEFAULT_INTERVAL)]
+        variables = self._variables(request, self.timeline_signature, query)
+        data = await self._data(request, TIMELINE_DOCUMENT, variables)
+        return str(variables["interval"]), [
             svg.Bucket(
                 b["periodStart"],
                 b["events"],
@@ -384,43 +369,41 @@ class FileRoutes:
         ]
 
     async def timeline_svg(self, request: Request) -> Response:
-        async def work() -> Response:
-            tag = await self.executor.tag(request)
-            interval, buckets = await self.timeline_data(request, _query(request))
-            body = svg.timeline_svg(buckets, interval, _subtitle(request, "All events")).encode()
-            return cached(request, tag, body, SVG)
+        async def build() -> bytes:
+            pairs = query_pairs(request, self.engine.settings.max_query_string_bytes)
+            interval, buckets = await self.timeline_data(request, pairs)
+            return svg.timeline_svg(buckets, interval, _subtitle(request, "All events")).encode()
 
-        return await self._answer(request, work())
+        return await self._answer(request, self._cached(request, SVG, build))
 
     async def charts_endpoint(self, request: Request) -> Response:
-        return await self._answer(request, self.charts.render(request))
+        return await self._answer(request, lambda: self.charts.render(request))
 
     def routes(self) -> list[BaseRoute]:
         get = ["GET", "HEAD"]
+
+        def route(path: str, endpoint: Callable[[Request], Awaitable[Response]]) -> Route:
+            return Route(path, metered(self.engine, endpoint), methods=get)
+
         return [
-            Route("/v1/dictionary", self.dictionary_endpoint, methods=get),
-            Route("/v1/changes", self.changes_endpoint, methods=get),
-            Route("/v1/releases/latest/dataset.zip", self.latest_package, methods=get),
-            Route("/v1/releases/{version}/dataset.zip", self.package, methods=get),
-            Route("/v1/metrics/{slug}.csv", self.metric_csv, methods=get),
-            Route("/v1/metrics/{slug}.metadata.json", self.metric_metadata, methods=get),
-            Route("/v1/metrics/{slug}.svg", self.metric_svg, methods=get),
-            Route("/v1/timeline.svg", self.timeline_svg, methods=get),
-            Route("/charts", self.charts_endpoint, methods=get),
+            route("/v1/dictionary", self.dictionary_endpoint),
+            route("/v1/changes", self.changes_endpoint),
+            route("/v1/releases/latest/dataset.zip", self.latest_package),
+            route("/v1/releases/{version}/dataset.zip", self.package),
+            route("/v1/metrics/{slug}.csv", self.metric_csv),
+            route("/v1/metrics/{slug}.metadata.json", self.metric_metadata),
+            route("/v1/metrics/{slug}.svg", self.metric_svg),
+            route("/v1/timeline.svg", self.timeline_svg),
+            route("/charts", self.charts_endpoint),
         ]
 
 
 def _subtitle(request: Request, default: str) -> str:
-    query = _query(request)
+    query = request.query_params.multi_items()
     return "Filters: " + "; ".join(f"{k}={v}" for k, v in query) if query else default
 
 
-def routes(
-    schema: DetenteSchema,
-    settings: Settings,
-    assets: StaticAssets | None = None,
-    release_tag: ReleaseTag | None = None,
-) -> list[BaseRoute]:
-    """The routes, for create_app: mount them before the other /v1 routes. `release_tag` is the
-    app's own, so a release notification reaches these answers' ETags too."""
-    return FileRoutes(schema, settings, assets, release_tag).routes()
+def routes(engine: Engine, assets: StaticAssets | None = None) -> list[BaseRoute]:
+    """The routes, for create_app: mount them before the other /v1 routes (rest_api's
+    `extra_routes`)."""
+    return FileRoutes(engine, assets).routes()

@@ -27,6 +27,12 @@ async def test_cacheable_answers_carry_the_release_as_a_surrogate_key(service: S
     )
     assert validated.status_code == 304 and validated.headers["surrogate-key"] == answer.headers["surrogate-key"]
 
+    for path in ("/v1/topics", "/v1/timeline.svg"):  # REST answers, resources and files alike
+        for _ in range(2):
+            rest = await service.client.get(path)
+            assert rest.headers["surrogate-key"] == f"detente detente-release-{tag}", path
+            assert rest.headers["cache-control"] == "public, max-age=60, stale-while-revalidate=600"
+
     posted = await service.client.post("/graphql", json={"query": QUERY})
     failed = await service.client.get("/graphql", params={"query": "{ nope }"})
     assert "errors" in failed.json()

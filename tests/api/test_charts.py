@@ -61,7 +61,7 @@ async def test_chart_errors_are_problems(service: Service) -> None:
         "date_from=2024-02-30": (400, "BAD_USER_INPUT"),
         "significance_min=9&significance_max=1": (400, "BAD_USER_INPUT"),
         "interval=WEEK": (400, "BAD_USER_INPUT"),
-        "colour=red": (400, "BAD_USER_INPUT"),
+        "colour=red": (400, "BAD_REQUEST"),  # as on /v1/timeline: one definition of the parameters
     }
     for query, (status, code) in cases.items():
         response = await service.client.get(f"/v1/timeline.svg?{query}")

@@ -53,6 +53,15 @@ async def test_replicas_serve_each_others_answers_and_persisted_queries(
             again = await b.client.get("/graphql", params={"query": QUERY})
             assert again.headers["detente-cache"] == "local"
 
+            rest = await a.client.get("/v1/topics.csv")
+            assert rest.status_code == 200 and rest.headers["detente-cache"] == "miss"
+            b.queries.statements.clear()
+            rest_shared = await b.client.get("/v1/topics.csv")
+            assert rest_shared.headers["detente-cache"] == "shared", "REST answers are shared too"
+            assert rest_shared.content == rest.content and rest_shared.headers["etag"] == rest.headers["etag"]
+            assert rest_shared.headers["content-disposition"] == rest.headers["content-disposition"]
+            assert not any("topic" in s for s in b.queries.statements), "b ran the REST query itself"
+
             query = "{ actors { totalCount } }"
             extensions = {"persistedQuery": {"version": 1, "sha256Hash": hashlib.sha256(query.encode()).hexdigest()}}
             registered = await a.client.post("/graphql", json={"query": query, "extensions": extensions})
@@ -62,7 +71,7 @@ async def test_replicas_serve_each_others_answers_and_persisted_queries(
 
             stats = await _stats(b)
             assert stats["redis"]["configured"] and stats["redis"]["up"]
-            assert stats["response_cache"]["shared_hits"] == 1
+            assert stats["response_cache"]["shared_hits"] == 2
             assert stats["response_cache"]["local_hits"] == 1
             assert stats["persisted_queries"]["shared_hits"] == 1
             assert (await _stats(a))["response_cache"]["shared_stores"] >= 1
