@@ -4,46 +4,9 @@
 // the browser made, and any error or CSP violation. Screenshots go to ARTIFACT_DIR.
 //
 //   node charts.mjs BASE_URL ARTIFACT_DIR [CHROMIUM]
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { browse } from './browser.mjs';
 
-const [base, artifacts, executablePath = '/usr/bin/chromium'] = process.argv.slice(2);
-const userDataDir = mkdtempSync(join(tmpdir(), 'detente-chromium-'));
-const seen = { requests: [], console: [], pageErrors: [], cspViolations: [] };
-
-const context = await chromium.launchPersistentContext(userDataDir, {
-  executablePath,
-  headless: true,
-  viewport: { width: 1200, height: 1400 },
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-});
-try {
-  context.on('request', (request) => seen.requests.push(request.url()));
-  await context.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (event) => {
-      const list = JSON.parse(sessionStorage.getItem('csp-violations') || '[]');
-      list.push(`${event.violatedDirective} ${event.blockedURI}`);
-      sessionStorage.setItem('csp-violations', JSON.stringify(list));
-    });
-  });
-  const page = context.pages()[0] ?? (await context.newPage());
-  page.on('console', (message) => {
-    if (message.type() === 'error' || message.type() === 'warning') {
-      seen.console.push(`${message.type()}: ${message.text()}`);
-    }
-  });
-  page.on('pageerror', (error) => seen.pageErrors.push(String(error)));
+await browse({ viewport: { width: 1200, height: 1400 } }, async ({ page, base, violations, shot }) => {
 
   const images = async () => page.evaluate(() => [...document.querySelectorAll('figure img')].map((img) => ({
     id: img.id, src: img.getAttribute('src'), complete: img.complete,
@@ -57,14 +20,14 @@ try {
   await loaded();
   const first = { status: response.status(), headers: response.headers(), title: await page.title(),
                   images: await images() };
-  await page.screenshot({ path: join(artifacts, 'charts.png'), fullPage: true });
+  await shot('charts.png', { fullPage: true });
 
   // The filters are a form: tick a stance and draw again.
   await page.locator('input[name="stance"][value="COMPETITIVE"]').check();
   await Promise.all([page.waitForNavigation(), page.locator('button[type="submit"]').click()]);
   await loaded();
   const second = { url: page.url(), images: await images() };
-  await page.screenshot({ path: join(artifacts, 'charts-competitive.png'), fullPage: true });
+  await shot('charts-competitive.png', { fullPage: true });
 
   // Each chart's SVG document, parsed by the browser: its title and texts (axis labels, legend).
   const svgs = await page.evaluate(async (srcs) => Promise.all(srcs.map(async (src) => {
@@ -77,9 +40,5 @@ try {
       texts: [...doc.querySelectorAll('text')].map((t) => t.textContent),
     };
   })), second.images.map((image) => image.src));
-  seen.cspViolations = JSON.parse(await page.evaluate(() => sessionStorage.getItem('csp-violations') || '[]'));
-  console.log(JSON.stringify({ ...seen, first, second, svgs }));
-} finally {
-  await context.close();
-  rmSync(userDataDir, { recursive: true, force: true });
-}
+  return { cspViolations: await violations(), first, second, svgs };
+});

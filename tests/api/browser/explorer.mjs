@@ -3,48 +3,9 @@
 // result pane shows it, every request the browser made, and any error or CSP violation.
 //
 //   node explorer.mjs BASE_URL ARTIFACT_DIR [CHROMIUM]
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { browse } from './browser.mjs';
 
-const [base, artifacts, executablePath = '/usr/bin/chromium'] = process.argv.slice(2);
-const userDataDir = mkdtempSync(join(tmpdir(), 'detente-chromium-'));
-const seen = { requests: [], console: [], pageErrors: [], cspViolations: [] };
-
-const context = await chromium.launchPersistentContext(userDataDir, {
-  executablePath,
-  headless: true,
-  viewport: { width: 1400, height: 900 },
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-});
-try {
-  context.on('request', (request) => seen.requests.push(request.url()));
-  // Injected through the DevTools protocol, so the page's CSP does not apply to it.
-  await context.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (event) => {
-      const list = JSON.parse(sessionStorage.getItem('csp-violations') || '[]');
-      list.push(`${event.violatedDirective} ${event.blockedURI}`);
-      sessionStorage.setItem('csp-violations', JSON.stringify(list));
-    });
-  });
-  const page = context.pages()[0] ?? (await context.newPage());
-  page.on('console', (message) => {
-    if (message.type() === 'error' || message.type() === 'warning') {
-      seen.console.push(`${message.type()}: ${message.text()}`);
-    }
-  });
-  page.on('pageerror', (error) => seen.pageErrors.push(String(error)));
-  const violations = async () => JSON.parse(await page.evaluate(() => sessionStorage.getItem('csp-violations') || '[]'));
+await browse({ viewport: { width: 1400, height: 900 } }, async ({ page, base, violations, shot }) => {
 
   // The explorer: the default tab, run with the execute button.
   const response = await page.goto(`${base}/graphql`);
@@ -62,7 +23,7 @@ try {
     () => (document.querySelector('.result-window .CodeMirror')?.CodeMirror?.getValue() ?? '').includes('"data"'),
   );
   const result = await page.evaluate(resultPane);
-  await page.screenshot({ path: join(artifacts, 'explorer.png') });
+  await shot('explorer.png');
   const explorer = {
     title: await page.title(),
     headers: explorerHeaders,
@@ -84,10 +45,7 @@ try {
     explorerLinks: await page.locator('a[href="/graphql"]').count(),
     cspViolations: await violations(),
   };
-  await page.screenshot({ path: join(artifacts, 'landing.png'), fullPage: true });
+  await shot('landing.png', { fullPage: true });
 
-  console.log(JSON.stringify({ explorer, landing, ...seen }));
-} finally {
-  await context.close();
-  rmSync(userDataDir, { recursive: true, force: true });
-}
+  return { explorer, landing };
+});
