@@ -6,7 +6,9 @@ from dataclasses import dataclass
 
 import asyncpg
 
-KINDS = ("event", "policy", "actor", "metric", "source", "topic")
+from db.entities import SLUGGED
+
+KINDS = tuple(e.kind for e in SLUGGED)
 
 
 @dataclass(frozen=True)

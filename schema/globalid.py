@@ -5,10 +5,9 @@ from __future__ import annotations
 import base64
 import binascii
 
+from schema.entities import NODE_TYPES
 from schema.errors import BadRequest
 from schema.shown import shown
-
-NODE_TYPES = ("Event", "Policy", "Actor", "Metric", "Source", "Topic", "Observation")
 
 
 def to_global_id(type_name: str, key: str) -> str:

@@ -11,15 +11,10 @@ from typing import Any
 import asyncpg
 from strawberry.dataloader import DataLoader
 
-from db.actors import ACTORS
-from db.events import EVENTS
-from db.metrics import METRICS
+from db.entities import ENTITIES
 from db.paging import Page, Row, Window
-from db.policies import POLICIES
 from db.relations import RELATIONS, Relation, counts_for_parents, pages_for_parents
-from db.sources import SOURCES
 from db.tables import Table, rows_by_keys
-from db.topics import TOPICS
 
 PageKey = tuple[int, str | None, Window, Any]  # parent id, ordering, window, filter
 CountKey = tuple[int, Any]  # parent id, filter
@@ -74,14 +69,7 @@ class _LazyLoaders(dict[str, Any]):
         return loader
 
 
-TABLES = {
-    "event": EVENTS,
-    "policy": POLICIES,
-    "actor": ACTORS,
-    "metric": METRICS,
-    "source": SOURCES,
-    "topic": TOPICS,
-}
+TABLES = {e.kind: e.table for e in ENTITIES}
 
 
 class Loaders:

@@ -9,16 +9,6 @@ import strawberry
 from db.paging import Row
 from schema.globalid import to_global_id
 
-# Node types fetched by slug, and the table (a key of Loaders.by_slug) each lives in.
-NODE_TABLES = {
-    "Event": "event",
-    "Policy": "policy",
-    "Actor": "actor",
-    "Metric": "metric",
-    "Source": "source",
-    "Topic": "topic",
-}
-
 
 @strawberry.interface(description="An object with a global ID, fetchable with `node(id:)`.")
 class Node:

@@ -20,12 +20,13 @@ from schema.actors import ActorFilter, _actor_filter
 from schema.aggregates import EventCount, EventGroupBy, TimelineBucket, TimelineInterval
 from schema.changes import ReleaseChanges, changes
 from schema.context import Context, Info
+from schema.entities import NODE_TABLES
 from schema.errors import BadRequest
 from schema.events import EventFilter, event_filter
 from schema.globalid import from_global_id
 from schema.lists import FIELD_SPEC, NodeLookup, RootList, by_slug_field, root_list_field
 from schema.metrics import MetricFilter, Observation
-from schema.node import NODE_TABLES, Node
+from schema.node import Node
 from schema.orders import ActorOrder, EventOrder, NameOrder, PolicyOrder, SourceOrder
 from schema.policies import PolicyFilter, policy_filter
 from schema.release import Release

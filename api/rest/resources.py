@@ -10,6 +10,8 @@ from graphql import GraphQLField, GraphQLObjectType, GraphQLSchema, GraphQLUnion
 
 from api.rest.documents import SearchShape, Shape, links_of, shape
 from api.rest.parameters import Signature, signature
+from db.entities import SLUGGED
+from schema.entities import type_name
 
 
 class Kind(Enum):
@@ -76,26 +78,19 @@ class Resource:
         return links_of(schema, named)
 
 
-# Each kind of record: its collection path, its root list and item fields, its type.
-RECORD_KINDS: tuple[tuple[str, str, str, str], ...] = (
-    ("events", "events", "event", "Event"),
-    ("policies", "policies", "policy", "Policy"),
-    ("actors", "actors", "actor", "Actor"),
-    ("metrics", "metrics", "metric", "Metric"),
-    ("sources", "sources", "source", "Source"),
-    ("topics", "topics", "topic", "Topic"),
-)
 
 
 def _resources() -> tuple[Resource, ...]:
     found: list[Resource] = []
-    for path, many, one, type_name in RECORD_KINDS:
+    # Each kind with slugs: its collection (path and root list), its item field, its type.
+    for entity in SLUGGED:
+        path, many, one, type_ = entity.plural, entity.plural, entity.kind, type_name(entity)
         found.append(
             Resource(
                 f"/v1/{path}",
                 Kind.COLLECTION,
                 ((many, ()),),
-                type_name,
+                type_,
                 f"list_{path}",
                 path,
                 f"List {path}",
@@ -106,7 +101,7 @@ def _resources() -> tuple[Resource, ...]:
                 f"/v1/{path}/{{slug}}",
                 Kind.ITEM,
                 ((one, ("slug",)),),
-                type_name,
+                type_,
                 f"get_{one}",
                 path,
                 f"One {one} by slug",

@@ -14,16 +14,11 @@ from graphql import (
     get_named_type,
 )
 
+from db.entities import ENTITIES
+from schema.entities import type_name
+
 # The kinds of record, as GraphQL types, with the kind name the files and changes use.
-KINDS: dict[str, str] = {
-    "event": "Event",
-    "policy": "Policy",
-    "actor": "Actor",
-    "metric": "Metric",
-    "observation": "Observation",
-    "source": "Source",
-    "topic": "Topic",
-}
+KINDS: dict[str, str] = {e.kind: type_name(e) for e in ENTITIES}
 
 
 def type_of(schema: GraphQLSchema, kind: str) -> GraphQLObjectType:

@@ -13,6 +13,7 @@ from typing import Any
 
 import asyncpg
 
+from db.entities import ENTITIES, SLUGGED
 from db.release import RELEASE_CHANNEL
 from db.seed.changes import record_changes
 from db.seed.read import Dataset, read_dataset
@@ -221,7 +222,7 @@ async def _write(conn: asyncpg.Connection, data: Dataset, report: SeedReport) ->
     )
     await _observations(conn, report, data, actor_ids)
 
-    ids = {t: await _ids(conn, t) for t in ("event", "policy", "topic", "source", "metric")}
+    ids = {e.kind: await _ids(conn, e.kind) for e in SLUGGED if e.kind != "actor"}
     ids["actor"] = actor_ids
     await _links(
         conn,
@@ -423,8 +424,8 @@ def _changelog(root: Path) -> str | None:
 
 async def _record_release(conn: asyncpg.Connection, data: Dataset, changelog: str | None) -> int:
     counts = {}
-    for table in ("event", "policy", "actor", "metric", "observation", "source", "topic"):
-        counts[table] = await conn.fetchval(f"select count(*) from {table}")
+    for entity in ENTITIES:
+        counts[entity.kind] = await conn.fetchval(f"select count(*) from {entity.kind}")
     release_id: int = await conn.fetchval(
         """
         insert into release

@@ -46,6 +46,7 @@ from schema.compiled.adapter import (
     subfields,
 )
 from schema.compiled.codegen import EdgeBuilder, Value, edge_builder, object_builder
+from schema.entities import NODE_TABLES
 from schema.lists import FIELD_SPEC, BySlug, NodeLookup, RelationList, RootList, ToOne
 from schema.paging import encode_cursor
 
@@ -383,7 +384,7 @@ class _Compiler:
             return RootField(key, spec, arguments, target=self.object(target, details))
         if isinstance(spec, NodeLookup):
             targets = {}
-            for type_name in ("Event", "Policy", "Actor", "Metric", "Source", "Topic"):
+            for type_name in NODE_TABLES:
                 node_type = self.schema.get_type(type_name)
                 assert isinstance(node_type, GraphQLObjectType)
                 targets[type_name] = self.object(node_type, details)

@@ -25,11 +25,11 @@ from schema.compiled.plan import (
     Unsupported,
 )
 from schema.context import Context
+from schema.entities import NODE_TABLES
 from schema.errors import PublicError
 from schema.globalid import from_global_id
 from schema.lists import BySlug, NodeLookup, PageArgs, RootList
 from schema.loaders import TABLES
-from schema.node import NODE_TABLES
 from schema.orders import order_name
 from schema.paging import encode_cursor, page_flags
 
