@@ -279,7 +279,7 @@ async def _with_lists(
                 f"(select count(*) from {fix(sql.from_)} where {fix(base_where)} and {own}) as _c{i}"
             )
         params += sql.params
-    found = await conn.fetch(f"select _p.*, {', '.join(columns)} from {source}", *params)
+    found = await conn.fetch(f"select {', '.join(['_p.*', *columns])} from {source}", *params)
     results: ListResults = []
     for i, item in enumerate(lists):
         names, n_data = item.names, len(item.names)

@@ -94,13 +94,12 @@ class Runner:
             return (await self.connections(root.connection, [page], ordering, window, counts))[0]
         if isinstance(spec, BySlug):
             assert root.target is not None
-            return await self.by_slug(spec, root.target, args["slug"])
+            return await self.by_slug(spec.table, root.target, args["slug"])
         assert isinstance(spec, NodeLookup)
         type_name, key = from_global_id(args["id"])
         if type_name not in NODE_TABLES:
             raise Unsupported(f"node of type {type_name}")
-        row = await self.context.loaders.by_slug[NODE_TABLES[type_name]].load(key)
-        return (await self.objects(root.targets[type_name], [row]))[0] if row is not None else None
+        return await self.by_slug(NODE_TABLES[type_name], root.targets[type_name], key)
 
     async def objects(self, plan: ObjectPlan, rows: list[Row]) -> list[dict[str, Any]]:
         built = list(map(plan.build, rows))
@@ -182,20 +181,19 @@ class Runner:
             for obj, value in zip(built, values, strict=True):
                 obj[nested.key] = value
 
-    async def by_slug(self, spec: BySlug, target: ObjectPlan, slug: str) -> dict[str, Any] | None:
-        """A lookup by slug; with lists, the row and its lists are one statement."""
+    async def by_slug(self, table: str, target: ObjectPlan, slug: str) -> dict[str, Any] | None:
+        """A lookup by slug (`event(slug:)`, `node(id:)`): the row, only the columns the plan
+        reads, and its lists in one statement, without a DataLoader's future and batch."""
         prepared, requests = await self.prepare_lists(target.lists) if target.lists else ([], [])
-        if not requests:
-            row = await self.context.loaders.by_slug[spec.table].load(slug)
-            return (await self.objects(target, [row]))[0] if row is not None else None
         row, fetched = await row_with_lists(
-            self.context.lookup_pool, TABLES[spec.table], "slug", slug, "text", target.columns, requests
+            self.context.lookup_pool, TABLES[table], "slug", slug, "text", target.columns, requests
         )
         if row is None:
             return None
         built = [target.build(row)]
         work = [self.nested_one(n, [row], built) for n in target.ones]
-        work.append(self.finish_lists(prepared, fetched, [row], built))
+        if prepared:
+            work.append(self.finish_lists(prepared, fetched, [row], built))
         await _together(work)
         return built[0]
 
