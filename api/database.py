@@ -107,7 +107,7 @@ class _MeasuredPool(asyncpg.Pool):
             metrics.POOL_TIMEOUTS.labels(self.metrics_name).inc()
             raise
         finally:
-            metrics.POOL_WAIT.labels(self.metrics_name).observe(time.perf_counter() - started)
+            metrics.child(metrics.POOL_WAIT, self.metrics_name).observe(time.perf_counter() - started)
             metrics.observe_pool(self.metrics_name, self)
 
 

@@ -203,7 +203,7 @@ class Engine:
                 extra={"request_id": request_id(request), "deadline_ms": self.settings.request_timeout_ms},
             )
             return None
-        metrics.EXECUTIONS.labels(context.executor).inc()
+        metrics.child(metrics.EXECUTIONS, context.executor).inc()
         if context.statement_timeouts:
             metrics.STATEMENT_TIMEOUTS.labels(route).inc(context.statement_timeouts)
         return result.data, list(result.errors or [])
