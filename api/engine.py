@@ -22,6 +22,7 @@ from starlette.responses import Response
 from api import metrics
 from api.background import within
 from api.cdn import cdn_headers
+from api.compression import add_vary, coded_etag, encode, is_text, negotiate
 from api.ratelimit import Quota, RateLimiter
 from api.release_tag import ReleaseTag
 from api.settings import Settings
@@ -116,17 +117,31 @@ class Engine:
         build: Callable[[], Awaitable[tuple[bytes, dict[str, str]]]],
         media_type: str,
     ) -> Response:
-        """A cacheable GET answer: from the response cache when it holds one for this release and
-        these `key_parts`, else `build()` (the body and its headers; it raises for an answer that
-        is not a success, which is then never kept); with its ETag (304 when the client has it),
-        Cache-Control, the surrogate keys naming the release, and where it was found
-        (`Detente-Cache`: local, shared or miss)."""
+        """A cacheable GET answer: from the response cache when it holds one for this release,
+        these `key_parts` and the content coding the client takes, else `build()` (the body and
+        its headers; it raises for an answer that is not a success, which is then never kept),
+        coded (brotli or gzip, past COMPRESSION_MIN_BYTES) before it is kept, as GraphQL GETs are:
+        a hit costs no compression. With its ETag (304 when the client has it), Cache-Control,
+        the surrogate keys naming the release, and where it was found (`Detente-Cache`: local,
+        shared or miss)."""
         tag = await self.tag(request)
-        key = self.cache_key(tag, *key_parts)
+        coding = negotiate(request.headers.get("accept-encoding"))
+        key = self.cache_key(tag, *key_parts, coding)
         kept, where = await self.cached(key)
         if kept is None:
             body, extra = await build()
-            kept = Kept(etag_of(tag, body), body, extra)
+            extra = dict(extra)
+            sent_coding = None
+            if is_text(media_type):
+                add_vary(extra, "accept-encoding")
+                if coding is not None and len(body) >= self.settings.compression_min_bytes:
+                    sent_coding = coding
+            # A coded answer is another representation, with its own tag (RFC 9110 §8.8.3).
+            etag = coded_etag(etag_of(tag, body), sent_coding)
+            if sent_coding is not None:
+                body = encode(body, sent_coding)
+                extra["content-encoding"] = sent_coding
+            kept = Kept(etag, body, extra)
             await self.keep(key, kept)
         headers = {
             **kept.headers,
@@ -136,6 +151,7 @@ class Engine:
             "detente-cache": where,
         }
         if kept.etag in etags(request.headers.get("if-none-match")):
+            headers.pop("content-encoding", None)
             return Response(status_code=304, headers=headers)
         body = b"" if request.method == "HEAD" else kept.body
         return Response(body, media_type=media_type, headers=headers)

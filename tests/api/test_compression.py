@@ -103,3 +103,27 @@ async def test_static_files_and_pages_are_coded(service: Service) -> None:
     assert int(first.headers["content-length"]) < len(first.content)
     plain = await service.client.get(script, headers={"accept-encoding": "identity"})
     assert "content-encoding" not in plain.headers and plain.content == first.content
+
+
+async def test_rest_answers_are_kept_coded_and_validated_by_their_coded_etag(service: Service) -> None:
+    async def get(encoding: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
+        request = service.client.build_request(
+            "GET", "/v1/events.csv", params={"limit": 50}, headers={"accept-encoding": encoding, **headers}
+        )
+        response = await service.client.send(request, stream=True)
+        try:
+            return response.status_code, dict(response.headers), b"".join([c async for c in response.aiter_raw()])
+        finally:
+            await response.aclose()
+
+    status, plain_headers, plain = await get("identity")
+    assert status == 200 and "content-encoding" not in plain_headers
+    assert "accept-encoding" in plain_headers["vary"]
+    status, headers, coded = await get("br")
+    assert status == 200 and headers["content-encoding"] == "br" and headers["detente-cache"] == "miss"
+    assert brotli.decompress(coded) == plain
+    assert headers["etag"] == coded_etag(plain_headers["etag"], "br")
+    status, again, same = await get("br")
+    assert again["detente-cache"] == "local" and same == coded, "kept coded: a hit is not coded again"
+    status, validated, _ = await get("br", **{"if-none-match": headers["etag"]})
+    assert status == 304 and validated["etag"] == headers["etag"]
