@@ -45,6 +45,7 @@ T = TypeVar("T")
 
 RETRY_AFTER_S = 1.0  # a skipped replica is probed this often, and used again once it answers
 PROBE_APPLICATION = "detente-probe"  # the probes' application_name (pg_stat_activity)
+CLOSE_TIMEOUT_S = 5.0  # closing the pools at shutdown; then their connections are cut
 
 # What a database that is down, restarting, unreachable or cutting connections raises, and a
 # standby's "canceling statement due to conflict with recovery" (40001): worth the next database.
@@ -301,9 +302,21 @@ class Router:
         for task in self._probes.values():
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        for database in [*self.replicas, self.primary]:
-            await database.lookup_pool.close()
-            await database.pool.close()
+        pools = [p for d in [*self.replicas, self.primary] for p in (d.lookup_pool, d.pool)]
+        # close() waits for every connection to be released, and one whose statement was
+        # abandoned on a frozen server is released only once its cancel request is answered.
+        closing = [asyncio.ensure_future(p.close()) for p in pools]
+        await asyncio.wait(closing, timeout=CLOSE_TIMEOUT_S)
+        errors = []
+        for pool, task in zip(pools, closing, strict=True):
+            if not task.done():
+                task.cancel()
+                detach(task)
+                pool.terminate()
+            elif not task.cancelled() and (error := task.exception()) is not None:
+                errors.append(error)
+        if errors:
+            raise errors[0]
 
 
 class RoutedPool:

@@ -269,3 +269,33 @@ async def test_a_frozen_replica_is_skipped_under_load_and_used_again_once_thawed
     errors = sum(n for kind, n in outcomes.items() if kind.endswith("error"))
     # At most the requests in flight when the replica froze may fail; none did in practice.
     assert errors <= CLIENTS, (outcomes, frozen)
+
+
+async def test_the_service_stops_while_its_replica_is_frozen(pair: tuple[PgServer, PgServer]) -> None:
+    """Reads abandoned on the frozen replica hold their pool connections until their cancel
+    requests are answered, which a frozen server never does: shutdown cuts them instead of
+    waiting. (The bound only catches a hang: shutdown waits up to 5 s for the pools.)"""
+    primary, replica = pair
+    primary_url = await _loaded(primary, replica)
+    settings = Settings(
+        pool_min_size=1,
+        pool_max_size=4,
+        request_timeout_ms=DEADLINE_MS,
+        database_read_urls=[with_database(replica.url, "detente")],
+    )
+    service_running = running_service(settings, primary_url)
+    service = await service_running.__aenter__()
+    try:
+        expected = await _good(service, EVENTS)
+        await asyncio.to_thread(replica.freeze)
+        answers = await asyncio.gather(*(_good(service, EVENTS) for _ in range(2 * CLIENTS)))
+        assert answers == [expected] * (2 * CLIENTS)
+        assert (await _replica_stats(service))["not_answering"] >= 1
+    except BaseException:
+        await asyncio.to_thread(replica.thaw)
+        await service_running.__aexit__(None, None, None)
+        raise
+    try:
+        await asyncio.wait_for(service_running.__aexit__(None, None, None), 60)
+    finally:
+        await asyncio.to_thread(replica.thaw)
