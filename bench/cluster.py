@@ -594,7 +594,14 @@ def write_report(result: dict[str, Any]) -> None:
         )
     lines += [
         "",
-        f"Connections the balancer sent to each process: {result['connections_per_process']}.",
+        f"Connections the balancer sent to each process: {result['connections_per_process']} (each "
+        f"client opens a new one every {RECONNECT_EVERY} requests).",
+        "",
+        "A stopped replica refuses connections, so reads move to the primary at once. A frozen one "
+        "accepts them and never answers: the reads in flight when it froze waited "
+        "`REPLICA_TIMEOUT_MS` (500 ms) and a probe of the replica, then ran on the primary; from "
+        "then on each process skipped it (`not_answering` below) until its background probe found "
+        "it answering after SIGCONT.",
         "",
         "## The shared rate limit",
         "",
