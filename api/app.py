@@ -118,6 +118,7 @@ def create_app(settings: Settings, database_url: str, pool_init: PoolInit | None
             await lookup_pool.close()
             await pool.close()
             raise
+        cluster.router = router  # its counters in /cluster/stats
         _tune_garbage_collector()
         try:
             # The release listener is on the primary (a standby refuses LISTEN).
@@ -128,6 +129,7 @@ def create_app(settings: Settings, database_url: str, pool_init: PoolInit | None
                     "router": router,
                 }
         finally:
+            cluster.router = None
             await router.close()
 
     cluster = Cluster(settings)  # what replicas share (Redis) and the release listener

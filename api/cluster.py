@@ -16,6 +16,7 @@ from api.persisted import PersistedQueries
 from api.ratelimit import RateLimiter
 from api.release_events import ReleaseEvents, following_releases
 from api.release_tag import ReleaseTag
+from api.replicas import Router
 from api.settings import Settings
 from api.shared_cache import RedisLink, ResponseCache, SharedCache
 from schema.bounded import BoundedCache
@@ -50,6 +51,7 @@ class Cluster:
         )
         self.limiter = RateLimiter.from_settings(settings, self.link)
         self.events: ReleaseEvents | None = None
+        self.router: Router | None = None  # set by the app's lifespan with DATABASE_READ_URLS
 
     def drop_release_caches(self) -> None:
         """A new release is loaded: answers of the old one are never read again."""
@@ -76,7 +78,7 @@ class Cluster:
 
     def stats(self) -> dict[str, Any]:
         """Every counter, by part: `redis`, `response_cache`, `persisted_queries`, `rate_limit`,
-        `release` (see README, "Running several replicas")."""
+        `release`, and with read replicas `databases` (see README, "Running several replicas")."""
         return {
             "redis": {
                 "configured": self.link is not None,
@@ -92,6 +94,7 @@ class Cluster:
                 "tag": self.release_tag.value,
                 **(self.events.stats.as_dict() if self.events else {}),
             },
+            **({"databases": self.router.stats()} if self.router is not None else {}),
         }
 
     async def endpoint(self, request: Request) -> Response:

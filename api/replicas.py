@@ -3,34 +3,49 @@
 Each database (every replica, and the primary at `DATABASE_URL`) has both pool kinds: custom
 plans for lists, search and aggregates, generic plans for lookups by key. API reads go to the
 replicas in turn (round robin, one database per request, so that one answer is read from one
-snapshot of one server); a replica whose connection fails is skipped for RETRY_AFTER_S and then
-tried again, and the primary answers when no replica does. Migrations and seed loads never come
-here: they use `DATABASE_URL` directly (api/database.py, api/cli.py).
+snapshot of one server); a replica that fails is skipped, and the primary answers when no replica
+does. Migrations and seed loads never come here: they use `DATABASE_URL` directly
+(api/database.py, api/cli.py).
 
-A replica that fails in the middle of a request costs no error: reads are idempotent, so the
-statement runs again on the next database of the request's order. Only the primary's failure
-reaches the caller, as it did without replicas.
+A replica fails when its connection fails (refused, closed, shutting down, a conflict with
+recovery) and when it stops answering: a server that accepts TCP but never replies (frozen,
+SIGSTOP; a hung host) raises nothing, so a read that has no answer within `REPLICA_TIMEOUT_MS`
+asks whether the server still answers at all — a statement of the replica finished within that
+bound, or a fresh connection and `select 1` answered within it. A slow statement on a live server
+is waited for (its own `statement_timeout` and the request's deadline still bound it); a server
+that answers neither is marked down. The abandoned statement is cancelled in the background
+(api/background.py: asyncpg cancels over a new connection, which a frozen server never answers).
+
+A skipped replica is probed in the background every RETRY_AFTER_S (a fresh connection, not its
+pools, whose connections a frozen server may still hold) and used again once it answers; requests
+never wait on it meanwhile. A replica that fails in the middle of a request costs no error: reads
+are idempotent, so the statement runs again on the next database of the request's order. Only the
+primary's failure reaches the caller, as it did without replicas.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import asyncpg
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api.background import within
+from api.background import detach, within
 
 logger = logging.getLogger("detente.replicas")
+T = TypeVar("T")
 
-RETRY_AFTER_S = 2.0  # a failed replica is skipped this long, then tried again by a request
+RETRY_AFTER_S = 1.0  # a skipped replica is probed this often, and used again once it answers
+PROBE_APPLICATION = "detente-probe"  # the probes' application_name (pg_stat_activity)
+CLOSE_TIMEOUT_S = 5.0  # closing the pools at shutdown; then their connections are cut
 
 # What a database that is down, restarting, unreachable or cutting connections raises, and a
 # standby's "canceling statement due to conflict with recovery" (40001): worth the next database.
@@ -50,34 +65,91 @@ PROBE_FAILURES: tuple[type[BaseException], ...] = (*FAILOVER, asyncpg.PostgresEr
 
 @dataclass
 class Database:
-    """One server's two pools, and whether it is being skipped."""
+    """One server's two pools, whether it is being skipped, and what it answered."""
 
     name: str  # "primary" or "replica N" (N from 1, in DATABASE_READ_URLS order): no host, no password
     host: str
     pool: asyncpg.Pool
     lookup_pool: asyncpg.Pool
-    down_until: float = float("-inf")
-    failures: int = 0
+    url: str = field(default="", repr=False)  # for probes; holds the password, never logged
+    down: bool = False
+    failures: int = 0  # times it was marked down
+    not_answering: int = 0  # of them, times it had no answer within the bound (frozen, hung)
+    reads: int = 0  # statements it answered
+    answered_at: float = float("-inf")  # when it last answered (a statement, or a probe)
+    _check: asyncio.Future[bool] | None = field(default=None, repr=False)
 
-    def usable(self, now: float) -> bool:
-        return self.down_until <= now
+    def answered(self) -> None:
+        self.reads += 1
+        self.answered_at = time.monotonic()
 
-    async def mark_down(self, error: BaseException) -> None:
-        if self.down_until == float("-inf") or self.down_until < time.monotonic():
-            logger.warning(
-                "database skipped after a failure; retried later",
-                extra={"database": self.name, "error": type(error).__name__, "retry_in_s": RETRY_AFTER_S},
+    async def answers(self, timeout_s: float) -> bool:
+        """Whether the server takes a fresh connection and answers `select 1`, each within
+        `timeout_s`. Not through the pools: a frozen server may hold all their connections. The
+        simple query protocol, so that it works through pgbouncer's transaction pooling too."""
+        try:
+            conn = await within(
+                asyncpg.connect(
+                    self.url,
+                    timeout=timeout_s,
+                    statement_cache_size=0,
+                    server_settings={"application_name": PROBE_APPLICATION},
+                ),
+                timeout_s,
             )
+        except PROBE_FAILURES:
+            return False
+        try:
+            await within(conn.execute("select 1"), timeout_s)
+        except PROBE_FAILURES:
+            return False
+        finally:
+            conn.terminate()  # no goodbye round trip, which a server frozen since would hold
+        self.answered_at = time.monotonic()
+        return True
+
+    async def still_answers(self, timeout_s: float) -> bool:
+        """Whether the server answered anything in the last `timeout_s`, or answers a probe now:
+        one probe at a time, shared by every read waiting on this server."""
+        if self.down:
+            return False
+        if time.monotonic() - self.answered_at < timeout_s:
+            return True
+        if self._check is None or self._check.done():
+            self._check = asyncio.ensure_future(self.answers(timeout_s))
+        return await asyncio.shield(self._check)  # a waiter's deadline does not stop the probe
+
+    def mark_down(self, error: BaseException) -> bool:
+        """Skipped from now on; True when it was not already."""
         self.failures += 1
-        self.down_until = time.monotonic() + RETRY_AFTER_S
-        # Its idle connections are most likely dead as well: replaced on their next use.
-        await self.pool.expire_connections()
-        await self.lookup_pool.expire_connections()
+        if isinstance(error, NotAnswering):
+            self.not_answering += 1
+        if self.down:
+            return False
+        self.down = True
+        logger.warning(
+            "database skipped after a failure; probed until it answers",
+            extra={"database": self.name, "error": type(error).__name__, "probe_every_s": RETRY_AFTER_S},
+        )
+        return True
 
     def mark_up(self) -> None:
-        if self.down_until != float("-inf"):
+        if self.down:
             logger.info("database answers again", extra={"database": self.name})
-        self.down_until = float("-inf")
+        self.down = False
+
+    def stats(self) -> dict[str, Any]:
+        return {
+            "database": self.name,
+            "skipped": self.down,
+            "reads": self.reads,
+            "failures": self.failures,
+            "not_answering": self.not_answering,
+        }
+
+
+class NotAnswering(TimeoutError):
+    """A replica had no answer within the bound and did not answer a probe either."""
 
 
 @dataclass
@@ -111,11 +183,12 @@ class PinReadsMiddleware:
 class Router:
     primary: Database
     replicas: list[Database]
+    answer_timeout_s: float = 0.5  # REPLICA_TIMEOUT_MS
     _turn: int = field(default=0)
+    _probes: dict[str, asyncio.Task[None]] = field(default_factory=dict)
 
     def _order(self) -> list[Database]:
-        now = time.monotonic()
-        usable = [r for r in self.replicas if r.usable(now)]
+        usable = [r for r in self.replicas if not r.down]
         if usable:
             start = self._turn % len(usable)
             self._turn += 1
@@ -137,35 +210,113 @@ class Router:
     async def run(self, lookup: bool, call: Callable[[asyncpg.Pool], Awaitable[Any]]) -> Any:
         order = self.request_order()
         for index, database in enumerate(order):
+            last = database is self.primary or index == len(order) - 1
+            if database.down and not last:
+                continue  # marked down since this request chose it: not waited on
+            pool = database.lookup_pool if lookup else database.pool
             try:
-                return await call(database.lookup_pool if lookup else database.pool)
+                result = await (call(pool) if last else self._answer(database, call(pool)))
+                database.answered()
+                return result
             except FAILOVER as error:
-                if database is self.primary or index == len(order) - 1:
+                if last:
                     raise
-                await database.mark_down(error)
+                await self.mark_down(database, error)
                 pin = _PIN.get()
                 if pin is not None:
                     pin.order = order[index + 1 :]
         raise AssertionError("the primary ends every order")  # pragma: no cover
 
+    async def _answer(self, database: Database, work: Awaitable[T]) -> T:
+        """`work`'s result, or NotAnswering once `database` has answered nothing for the bound
+        (then `work` is cancelled in the background: its cancel request waits for the server)."""
+        task = asyncio.ensure_future(work)
+        try:
+            while True:
+                done, _ = await asyncio.wait({task}, timeout=self.answer_timeout_s)
+                if done:
+                    return task.result()
+                if not await database.still_answers(self.answer_timeout_s):
+                    break
+        except asyncio.CancelledError:  # the request's deadline: the statement goes too
+            task.cancel()
+            detach(task)
+            raise
+        task.cancel()
+        detach(task)
+        raise NotAnswering
+
+    async def mark_down(self, database: Database, error: BaseException) -> None:
+        """Skips `database` until a background probe finds it answering again."""
+        if database.mark_down(error):
+            # Its idle connections are most likely dead as well: replaced on their next use.
+            await database.pool.expire_connections()
+            await database.lookup_pool.expire_connections()
+        probe = self._probes.get(database.name)
+        if probe is None or probe.done():
+            self._probes[database.name] = asyncio.ensure_future(self._probe_until_up(database))
+
+    async def _probe_until_up(self, database: Database) -> None:
+        while database.down:
+            await asyncio.sleep(RETRY_AFTER_S)
+            if await database.answers(self.answer_timeout_s):
+                database.mark_up()
+
     async def status(self, timeout_s: float) -> list[dict[str, Any]]:
-        """Each database's answer to a probe, asked at once; a replica that answers is used again."""
+        """Each database's answer to a probe, asked at once. A skipped replica is reported as
+        not answering without a wait (the background probe brings it back); one that does not
+        answer here is skipped from now on."""
 
         async def probe(database: Database) -> dict[str, Any]:
-            try:
-                recovering = await within(database.pool.fetchval("select pg_is_in_recovery()"), timeout_s)
-            except PROBE_FAILURES:
+            if database.down:
                 return {"database": database.name, "answers": False}
-            if database is not self.primary:
-                database.mark_up()
+            check = database.pool.fetchval("select pg_is_in_recovery()")
+            try:
+                if database is self.primary:
+                    recovering = await within(check, timeout_s)
+                else:
+                    recovering = await within(self._answer(database, check), timeout_s)
+            except NotAnswering as error:
+                await self.mark_down(database, error)
+                return {"database": database.name, "answers": False}
+            except TimeoutError:  # slow, but it answers other statements: not skipped for that
+                return {"database": database.name, "answers": False}
+            except FAILOVER as error:
+                if database is not self.primary:
+                    await self.mark_down(database, error)
+                return {"database": database.name, "answers": False}
+            except asyncpg.PostgresError:
+                return {"database": database.name, "answers": False}
+            database.answered_at = time.monotonic()
             return {"database": database.name, "answers": True, "in_recovery": bool(recovering)}
 
         return list(await asyncio.gather(*(probe(d) for d in [self.primary, *self.replicas])))
 
+    def stats(self) -> list[dict[str, Any]]:
+        """Each database's counters (`/cluster/stats`): reads answered, failures, skipped now."""
+        return [d.stats() for d in [self.primary, *self.replicas]]
+
     async def close(self) -> None:
-        for database in [*self.replicas, self.primary]:
-            await database.lookup_pool.close()
-            await database.pool.close()
+        for task in self._probes.values():
+            task.cancel()
+        for task in self._probes.values():
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        pools = [p for d in [*self.replicas, self.primary] for p in (d.lookup_pool, d.pool)]
+        # close() waits for every connection to be released, and one whose statement was
+        # abandoned on a frozen server is released only once its cancel request is answered.
+        closing = [asyncio.ensure_future(p.close()) for p in pools]
+        await asyncio.wait(closing, timeout=CLOSE_TIMEOUT_S)
+        errors = []
+        for pool, task in zip(pools, closing, strict=True):
+            if not task.done():
+                task.cancel()
+                detach(task)
+                pool.terminate()
+            elif not task.cancelled() and (error := task.exception()) is not None:
+                errors.append(error)
+        if errors:
+            raise errors[0]
 
 
 class RoutedPool:
@@ -221,10 +372,14 @@ async def open_router(
             except BaseException:
                 await read.close()
                 raise
-            replicas.append(Database(f"replica {number}", host_of(url), read, lookups))
+            replicas.append(Database(f"replica {number}", host_of(url), read, lookups, url=url))
     except BaseException:
         for database in replicas:
             await database.lookup_pool.close()
             await database.pool.close()
         raise
-    return Router(Database("primary", host_of(primary_url), pool, lookup_pool), replicas)
+    return Router(
+        Database("primary", host_of(primary_url), pool, lookup_pool, url=primary_url),
+        replicas,
+        settings.replica_timeout_ms / 1000,
+    )

@@ -73,6 +73,12 @@ class Settings(BaseSettings):
     pool_timeout_ms: int = Field(
         default=2_000, ge=100, description="Wait for a database connection (connect or from the pool)."
     )
+    replica_timeout_ms: int = Field(
+        default=500,
+        ge=10,
+        description="Wait for a read replica's answer before checking it still answers; one that "
+        "does not (frozen, hung) is skipped until a probe finds it answering.",
+    )
     max_body_bytes: int = Field(default=1_048_576, ge=1024, description="Largest POST body; beyond it 413.")
     max_query_string_bytes: int = Field(
         default=8_192, ge=256, description="Longest GET query string; beyond it 414."
@@ -149,6 +155,7 @@ HTTP_LIMITS = (
     "request_timeout_ms",
     "statement_timeout_ms",
     "pool_timeout_ms",
+    "replica_timeout_ms",
     "max_body_bytes",
     "max_query_string_bytes",
     "body_timeout_s",

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import itertools
 import json
 import os
 import shutil
@@ -151,13 +152,26 @@ def _first_error(body: dict[str, Any]) -> str:
     return f"{code}: {errors[0].get('message', '')}"[:300]
 
 
-async def _client_loop(base: str, stop: asyncio.Event, sink: Callable[[Answer], None], seed: int) -> None:
+async def _client_loop(
+    base: str,
+    stop: asyncio.Event,
+    sink: Callable[[Answer], None],
+    seed: int,
+    headers: dict[str, str] | None = None,
+    reconnect_every: int | None = None,
+) -> None:
+    """GET and POST in turn until `stop`; `headers` on every request (an API key, say); a new
+    connection after every `reconnect_every` requests (None: one connection while it lasts)."""
     timeout = httpx.Timeout(HUNG_AFTER_S)
-    async with httpx.AsyncClient(base_url=base, timeout=timeout) as client:
-        turn = seed
-        while not stop.is_set():
-            turn += 1
-            sink(await _ask(client, "GET" if turn % 2 else "POST", PAGE_SIZES[turn % len(PAGE_SIZES)]))
+    turn = seed
+    while not stop.is_set():
+        async with httpx.AsyncClient(base_url=base, timeout=timeout, headers=headers) as client:
+            for _ in itertools.count() if reconnect_every is None else range(reconnect_every):
+                if stop.is_set():
+                    break
+                turn += 1
+                size = PAGE_SIZES[turn % len(PAGE_SIZES)]
+                sink(await _ask(client, "GET" if turn % 2 else "POST", size))
 
 
 @contextlib.asynccontextmanager

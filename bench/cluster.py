@@ -10,15 +10,21 @@ The load balancer is a few lines of asyncio here (round robin per TCP connection
 skipping a backend that refuses the connection): no HAProxy or nginx is installed on this machine,
 and the compose profile's nginx (deploy/nginx.conf) cannot run without root paths. The services
 are bench/chaos.py's `--serve` mode with DATABASE_URL on the primary, DATABASE_READ_URLS on the
-replica and REDIS_URL on the run's Redis (read by the shared caches and rate limits once those are
-merged; ignored before). Under load (GET and POST of a nested page of events, as bench/chaos.py
-sends) it stops, in turn, one service process (SIGTERM, restarted after the fault), the Postgres
-replica (stopped, restarted) and Redis (stopped, restarted), and counts for each: answers by
-status, non-JSON answers (must be 0), wrong answers (must be 0: every good answer equals the
-answer to the same request before the faults), dropped connections, and the seconds to recover.
-Then it loads a new release into the primary and measures the seconds until every process answers
-with it. Cache hit ratios and refused requests come from each process's `/cluster/stats` where it
-exists (the Redis-shared caches and rate limits); without it they are reported as n.a.
+replica and REDIS_URL on the run's Redis (the shared caches, rate limits and persisted queries).
+Under load (GET and POST of a nested page of events, as bench/chaos.py sends) it stops, in turn,
+one service process (SIGTERM, restarted after the fault), the Postgres replica (stopped,
+restarted), the Postgres replica again (frozen with SIGSTOP, thawed with SIGCONT) and Redis
+(stopped, restarted), and counts for each: answers by status, non-JSON answers (must be 0), wrong
+answers (must be 0: every good answer equals the answer to the same request before the faults),
+dropped connections, and the seconds to recover. Then it loads a new release into the primary and
+measures the seconds until every process answers with it. Cache hit ratios, refused requests and
+each database's reads come from each process's `/cluster/stats`.
+
+The rate limit is on: the load presents an API key with a budget it never reaches, so that the
+other measures are of the cluster, not of refusals; before the faults a second key with a small
+budget (SMALL_BUDGET points per window) sends three times its budget, alternately to each process
+directly. With the count shared in Redis both processes together accept one budget and refuse the
+rest; counted per process they would accept one budget each.
 """
 
 from __future__ import annotations
@@ -43,7 +49,7 @@ import asyncpg
 import httpx
 
 from api.database import with_database
-from bench.chaos import PAGE_SIZES, REQUEST_TIMEOUT_MS, Answer, _ask, _client_loop, answer_kinds
+from bench.chaos import PAGE_SIZES, QUERY, REQUEST_TIMEOUT_MS, Answer, _ask, _client_loop, answer_kinds
 from bench.pgserver import PgServer, free_port, streaming_pair, wait_replayed
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,8 +58,20 @@ REPORT = ROOT / "bench" / "CLUSTER.md"
 FIXTURE_SEEDS = ROOT / "tests" / "fixtures" / "seeds"
 RELEASE_SEEDS = ROOT / "seeds"
 RELEASE_QUERY = "{ release { contentHash } }"
+READ_QUERY = QUERY  # what the load asks: a nested page of events
 FOLLOW_TIMEOUT_S = 30.0
 RECOVER_TIMEOUT_S = 30.0
+
+# The rate limit of the run (RATE_LIMIT_*). A long window, so that the over-budget client's few
+# seconds fall in one window (checked); budgets by API key.
+RATE_LIMIT_WINDOW_S = 3600
+ADDRESS_BUDGET = 10**9  # clients without a key: the harness's probes and release checks
+LOAD_KEY, LOAD_BUDGET = "cluster-load", 10**12  # the load: never reached
+SMALL_KEY, SMALL_BUDGET = "cluster-small", 30  # the client the limit is for: 1 point a request
+SMALL_REQUESTS = 3 * SMALL_BUDGET
+# Each client opens a new connection after this many requests: the balancer spreads connections,
+# and without it every client whose connection a stopped process closed stays on the other one.
+RECONNECT_EVERY = 50
 
 
 @dataclass
@@ -147,6 +165,15 @@ class Service:
     async def ready(self, client: httpx.AsyncClient) -> dict[str, Any] | None:
         with contextlib.suppress(httpx.TransportError, ValueError):
             response = await client.get(f"{self.url}/ready")
+            if response.status_code == 200:
+                body: dict[str, Any] = response.json()
+                return body
+        return None
+
+    async def stats(self, client: httpx.AsyncClient) -> dict[str, Any] | None:
+        """Its `/cluster/stats`, or None when it does not answer."""
+        with contextlib.suppress(httpx.TransportError, ValueError):
+            response = await client.get(f"{self.url}/cluster/stats")
             if response.status_code == 200:
                 body: dict[str, Any] = response.json()
                 return body
@@ -246,18 +273,16 @@ async def _stats(client: httpx.AsyncClient, services: list[Service]) -> list[dic
     where the service has no such route (before the Redis-shared caches are merged)."""
     found = []
     for service in services:
-        with contextlib.suppress(httpx.TransportError, ValueError):
-            response = await client.get(f"{service.url}/cluster/stats")
-            if response.status_code == 200:
-                found.append(response.json())
-                continue
-        return None
+        one = await service.stats(client)
+        if one is None:
+            return None
+        found.append(one)
     return found
 
 
 def _hit_ratio(stats: list[dict[str, Any]] | None) -> dict[str, Any]:
     if stats is None:
-        return {"hit_ratio": None, "why": "no /cluster/stats: caches are per process on this branch"}
+        return {"hit_ratio": None}
     cache = Counter[str]()
     for one in stats:
         for key in ("local_hits", "shared_hits", "misses"):
@@ -268,6 +293,58 @@ def _hit_ratio(stats: list[dict[str, Any]] | None) -> dict[str, Any]:
         **cache,
         "refused": sum(int(one.get("rate_limit", {}).get("refused", 0)) for one in stats),
         "rate_limit_enabled": any(one.get("rate_limit", {}).get("enabled") for one in stats),
+    }
+
+
+def _replica_of(stats: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The replica's counters in a process's `/cluster/stats` (`databases`)."""
+    for database in (stats or {}).get("databases", []):
+        if database["database"] == "replica 1":
+            found: dict[str, Any] = database
+            return found
+    return None
+
+
+async def _over_budget(probe: httpx.AsyncClient, services: list[Service]) -> dict[str, Any]:
+    """SMALL_REQUESTS requests (1 point each) with the small key, alternately to each process
+    directly, under the load: what each process accepted and refused, as the client saw it and
+    as the process counted it (its `/cluster/stats` before and after)."""
+    # A window ending inside this phase would hand the client a second budget: start after it.
+    left = RATE_LIMIT_WINDOW_S - time.time() % RATE_LIMIT_WINDOW_S
+    if left < 10:
+        await asyncio.sleep(left + 0.5)
+    window = int(time.time() // RATE_LIMIT_WINDOW_S)
+    before = [await s.stats(probe) or {} for s in services]
+    seen = {s.name: Counter[str]() for s in services}
+    for turn in range(SMALL_REQUESTS):
+        service = services[turn % len(services)]
+        try:
+            response = await probe.post(
+                f"{service.url}/graphql", json={"query": RELEASE_QUERY}, headers={"x-api-key": SMALL_KEY}
+            )
+            kind = {200: "accepted", 429: "refused"}.get(response.status_code, str(response.status_code))
+        except httpx.TransportError:
+            kind = "no answer"
+        seen[service.name][kind] += 1
+    after = [await s.stats(probe) or {} for s in services]
+    per_process = {}
+    for service, one, two in zip(services, before, after, strict=True):
+        limit_before, limit_after = one.get("rate_limit", {}), two.get("rate_limit", {})
+        per_process[service.name] = {
+            "accepted": seen[service.name]["accepted"],
+            "refused": seen[service.name]["refused"],
+            "other": sum(n for k, n in seen[service.name].items() if k not in ("accepted", "refused")),
+            "refused_counted": int(limit_after.get("refused", 0)) - int(limit_before.get("refused", 0)),
+            "counted_locally": int(limit_after.get("local", 0)) - int(limit_before.get("local", 0)),
+        }
+    return {
+        "budget": SMALL_BUDGET,
+        "requests": SMALL_REQUESTS,
+        "one_window": window == int(time.time() // RATE_LIMIT_WINDOW_S),
+        "per_process": per_process,
+        "accepted": sum(p["accepted"] for p in per_process.values()),
+        "refused": sum(p["refused"] for p in per_process.values()),
+        "refused_counted": sum(p["refused_counted"] for p in per_process.values()),
     }
 
 
@@ -320,6 +397,9 @@ async def _run(
         "REDIS_URL": redis.url,
         "REQUEST_TIMEOUT_MS": str(REQUEST_TIMEOUT_MS),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "warning"),
+        "RATE_LIMIT_POINTS": str(ADDRESS_BUDGET),
+        "RATE_LIMIT_WINDOW_S": str(RATE_LIMIT_WINDOW_S),
+        "RATE_LIMIT_KEYS": f"{LOAD_KEY}={LOAD_BUDGET},{SMALL_KEY}={SMALL_BUDGET}",
     }
     services = [Service("api-1", env), Service("api-2", env)]
     balancer = RoundRobin(services)
@@ -356,14 +436,39 @@ async def _load(
     answers: list[Answer] = []
     stop = asyncio.Event()
     loops = [
-        asyncio.ensure_future(_client_loop(balancer.url, stop, answers.append, i))
+        asyncio.ensure_future(
+            _client_loop(
+                balancer.url,
+                stop,
+                answers.append,
+                i,
+                headers={"x-api-key": LOAD_KEY},
+                reconnect_every=RECONNECT_EVERY,
+            )
+        )
         for i in range(shape.clients)
     ]
     faults: list[Fault] = []
 
-    async def replica_used_again() -> bool:
-        states = [await s.ready(probe) for s in services]
-        return all(s is not None and all(d["answers"] for d in s.get("databases", [])) for s in states)
+    def replica_read_again() -> Callable[[], Awaitable[bool]]:
+        """Every process reads from the replica again: a computed read (a POST, not cached) sent
+        to each process directly makes its count of the replica's reads grow. (Asked of each
+        process, since the balancer's clients may all be on one of them.)"""
+
+        async def check() -> bool:
+            for service in services:
+                before = _replica_of(await service.stats(probe))
+                if before is None or before["skipped"]:
+                    return False
+                read = {"query": READ_QUERY, "variables": {"n": 1}}
+                with contextlib.suppress(httpx.TransportError):
+                    await probe.post(f"{service.url}/graphql", json=read)
+                after = _replica_of(await service.stats(probe))
+                if after is None or int(after["reads"]) <= int(before["reads"]):
+                    return False
+            return True
+
+        return check
 
     async def all_ready() -> bool:
         return all([await s.ready(probe) is not None for s in services])
@@ -383,9 +488,16 @@ async def _load(
         faults.append(Fault(name, started, ended, await _until(recovered, RECOVER_TIMEOUT_S)))
 
     try:
+        over_budget = await _over_budget(probe, services)
         first = services[0]
         await fault("service process api-1 stopped (SIGTERM), restarted", first.stop, first.start, all_ready)
-        await fault("Postgres replica stopped, restarted", replica.stop, replica.start, replica_used_again)
+        await fault("Postgres replica stopped, restarted", replica.stop, replica.start, replica_read_again())
+        await fault(
+            "Postgres replica frozen (SIGSTOP), thawed (SIGCONT)",
+            replica.freeze,
+            replica.thaw,
+            replica_read_again(),
+        )
         await fault("Redis stopped, restarted", redis.stop, redis.start, all_ready)
         await asyncio.sleep(shape.settle_s)
     finally:
@@ -435,6 +547,10 @@ async def _load(
         "faults": rows,
         "connections_per_process": dict(balancer.connections),
         "cache": _hit_ratio(stats),
+        "rate_limit": over_budget,
+        "databases": {
+            s.name: one.get("databases", []) for s, one in zip(services, stats or [], strict=False)
+        },
         "release": {
             "version": getattr(report, "release_version", None),
             "load_s": round(loaded - load_started, 2),
@@ -446,21 +562,24 @@ async def _load(
 
 
 def write_report(result: dict[str, Any]) -> None:
-    cache, release = result["cache"], result["release"]
+    cache, release, limit = result["cache"], result["release"], result["rate_limit"]
     lines = [
         "# Cluster run",
         "",
-        f"`make cluster` (`python -m bench.cluster`) on {time.strftime('%Y-%m-%d')}: two service "
-        "processes behind a round-robin TCP load balancer (asyncio, in bench/cluster.py: no HAProxy "
-        "or nginx package here), a redis-server of the run's own, a Postgres primary and a streaming "
-        "replica made with `pg_basebackup -R` (the embedded binaries); the services read from the "
-        f"replica (`DATABASE_READ_URLS`). {result['clients']} clients send GET and POST of a nested "
-        f"page of events through the balancer; each fault is held {result['fault_s']:g} s. "
-        "Wrong: a good answer that differs from the answer to the same request before the faults. "
-        "Errors: answers that are not a good 200. Dropped: connections closed under a request "
-        "(the TCP balancer cannot retry a request; an HTTP one such as HAProxy with `retry-on` "
-        "would). Recovery: from the end of the fault until every process is ready again (service, "
-        "Redis) or every process reports the replica answering again (Postgres replica).",
+        f"`make cluster` (`python -m bench.cluster`) on {time.strftime('%Y-%m-%d')}, on a machine "
+        "shared with other work (2 cores): times are of this run there, not of dedicated hardware. "
+        "Two service processes behind a round-robin TCP load balancer (asyncio, in bench/cluster.py: "
+        "no HAProxy or nginx package here), a redis-server of the run's own, a Postgres primary and a "
+        "streaming replica made with `pg_basebackup -R` (the embedded binaries); the services read "
+        f"from the replica (`DATABASE_READ_URLS`). {result['clients']} clients send GET and POST of a "
+        "nested page of events through the balancer, with an API key whose rate-limit budget they "
+        f"never reach; each fault is held {result['fault_s']:g} s. Wrong: a good answer that differs "
+        "from the answer to the same request before the faults. Errors: answers that are not a good "
+        "200. Dropped: connections closed under a request (the TCP balancer cannot retry a request; "
+        "an HTTP one such as HAProxy with `retry-on` would). Recovery: from the end of the fault "
+        "until every process is ready again (service, Redis), or until every process reads from the "
+        "replica again (Postgres replica: its count of the replica's reads in `/cluster/stats` grows; "
+        "a skipped replica is probed every second).",
         "",
         "| fault | requests | answers (status, type) | non-JSON | wrong | errors | dropped | 429 "
         "| recovery (s) |",
@@ -473,39 +592,72 @@ def write_report(result: dict[str, Any]) -> None:
             f"{row['errors']} | {row['dropped']} | {row['refused_429']} | "
             f"{'–' if row['recovery_s'] is None else row['recovery_s']} |"
         )
-    ratio = cache["hit_ratio"]
     lines += [
         "",
-        f"Connections the balancer sent to each process: {result['connections_per_process']}.",
+        f"Connections the balancer sent to each process: {result['connections_per_process']} (each "
+        f"client opens a new one every {RECONNECT_EVERY} requests).",
+        "",
+        "A stopped replica refuses connections, so reads move to the primary at once. A frozen one "
+        "accepts them and never answers: the reads in flight when it froze waited "
+        "`REPLICA_TIMEOUT_MS` (500 ms) and a probe of the replica, then ran on the primary; from "
+        "then on each process skipped it (`not_answering` below) until its background probe found "
+        "it answering after SIGCONT.",
+        "",
+        "## The shared rate limit",
+        "",
+        f"Before the faults, under the load, a client with an API key of its own (budget "
+        f"{limit['budget']} points per {RATE_LIMIT_WINDOW_S} s window) sent {limit['requests']} "
+        "requests of 1 point each (`{ release { contentHash } }` by POST), alternately to each "
+        "process directly. Refused as the client saw them (429) and as each process counted them "
+        "(`rate_limit.refused` in its `/cluster/stats`, before and after); counted locally: charges "
+        "a process counted without Redis (0 while Redis answers).",
+        "",
+        "| process | requests | accepted | refused (429 seen) | refused (counted by the process) "
+        "| counted locally |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, one in limit["per_process"].items():
+        lines.append(
+            f"| {name} | {one['accepted'] + one['refused'] + one['other']} | {one['accepted']} | "
+            f"{one['refused']} | {one['refused_counted']} | {one['counted_locally']} |"
+        )
+    lines += [
+        f"| both | {limit['requests']} | {limit['accepted']} | {limit['refused']} | "
+        f"{limit['refused_counted']} | "
+        f"{sum(p['counted_locally'] for p in limit['per_process'].values())} |",
+        "",
+        f"Both processes together accepted {limit['accepted']} requests: one budget is "
+        f"{limit['budget']}; two processes each counting on its own would have accepted "
+        f"{2 * limit['budget']} and refused {limit['requests'] - 2 * limit['budget']}. "
+        + ("All of it fell in one window." if limit["one_window"] else "**It crossed a window.**")
+        + " The load's own key was refused "
+        f"{sum(r['refused_429'] for r in [result['before_faults'], *result['faults']])} times.",
+        "",
+        "## Other measures",
         "",
         "| measure | value |",
         "|---|---|",
         "| response cache hit ratio across both processes | "
-        + (f"{ratio}" if ratio is not None else f"n.a. ({cache.get('why', 'no cached requests')})")
-        + " |",
-        "| requests refused by the shared rate limit | "
-        + (
-            f"{cache['refused']}"
-            if "refused" in cache and cache.get("rate_limit_enabled")
-            else "n.a. (no rate limit on this branch; 429s seen by clients: "
-            f"{sum(r['refused_429'] for r in result['faults'])})"
-        )
+        + (f"{cache['hit_ratio']}" if cache["hit_ratio"] is not None else "n.a. (no cached requests)")
         + " |",
         f"| seed load of release {release['version']} on the primary (s) | {release['load_s']} |",
         f"| replica replay after the seed load (s) | {release['replica_replay_s']} |",
         f"| seed load to every process answering the new release (s), by {release['mechanism']} | "
         f"{release['every_process_answers_s']} |",
         "",
+        "Reads each process's databases answered, and their failures, since the process last "
+        "started (`databases` in `/cluster/stats`; api-1 was restarted by the first fault):",
+        "",
+        "| process | database | reads | failures | of them not answering |",
+        "|---|---|---|---|---|",
     ]
-    if result["cache"]["hit_ratio"] is None and "why" in result["cache"]:
-        lines += [
-            "Before the Redis-shared caches, rate limits and LISTEN/NOTIFY release following (issue "
-            "14 sections 1, 2, 4) are merged, nothing in the service uses Redis: its row shows the "
-            "harness, not a fallback. The release row is today's 5 s poll of the release tag (the "
-            "time is the rest of that poll's interval after the load). After the merge the same "
-            "run reads the hit ratio and refusals from each process's `/cluster/stats`.",
-            "",
-        ]
+    for name, databases in result["databases"].items():
+        for database in databases:
+            lines.append(
+                f"| {name} | {database['database']} | {database['reads']} | {database['failures']} | "
+                f"{database['not_answering']} |"
+            )
+    lines.append("")
     REPORT.write_text("\n".join(lines), encoding="utf-8")
 
 
