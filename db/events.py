@@ -30,6 +30,8 @@ EVENTS = Table(
         "significance",
         "confidence",
         "confidence_note",
+        "implements_event_id",
+        "counted_in_index",
     ),
     orderings={
         "DATE_DESC": Ordering("DATE_DESC", (key("e", "date", "date", True), _ID_DESC)),
