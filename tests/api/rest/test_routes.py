@@ -89,6 +89,21 @@ async def test_an_event_embeds_its_relations_as_slugs_and_names(service: Service
     assert set(expanded["topics"][0]) == {"slug", "name"}
 
 
+async def test_an_event_shows_what_it_implements_and_what_implements_it(service: Service) -> None:
+    effect = await _get(service, "/v1/events/cn-genai-measures-take-effect")
+    assert effect["countedInIndex"] is False
+    assert effect["implements"] == {
+        "slug": "cn-genai-measures-published",
+        "title": "China publishes generative AI measures",
+    }
+    assert effect["implementedBy"] == []
+    published = await _get(service, "/v1/events/cn-genai-measures-published?expand=implementedBy")
+    assert (published["countedInIndex"], published["implements"]) == (True, None)
+    assert [(e["slug"], e["countedInIndex"]) for e in published["implementedBy"]] == [
+        ("cn-genai-measures-take-effect", False)
+    ]
+
+
 @pytest.mark.parametrize(
     "path",
     [
