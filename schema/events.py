@@ -67,6 +67,11 @@ class EventFilter:
         default=None,
         description='Full-text search over title and summary ("quoted phrases", -exclusions).',
     )
+    counted_in_index: bool | None = strawberry.field(
+        default=None,
+        description="true: events the cooperation index counts; false: events that implement "
+        "another event (left out of the index, so `timeline` and `eventCounts` find none).",
+    )
     and_: list[EventFilter] | None = strawberry.field(
         default=None, name="and", description="Events matching every one of these filters."
     )
@@ -116,6 +121,7 @@ class EventFilter:
             topic_slugs=tuple(self.topic or ()),
             policy_slugs=tuple(self.policy or ()),
             search=self.search,
+            counted_in_index=self.counted_in_index,
             all_of=tuple(sub.to_db() for sub in self.and_ or ()),
             any_of=tuple(sub.to_db() for sub in self.or_ or ()),
             none_of=(self.not_.to_db(),) if self.not_ else (),

@@ -88,6 +88,13 @@ async def test_an_implementing_event_and_the_event_it_implements(service: Servic
         },
     }
     assert result["other"] == {"countedInIndex": True, "implements": None, "implementedBy": {"totalCount": 0}}
+    split = data(
+        await service.graphql("""
+        { out: events(filter: {countedInIndex: false}) { nodes { slug } }
+          counted: events(filter: {countedInIndex: true}) { totalCount } }
+    """)
+    )
+    assert split == {"out": {"nodes": [{"slug": "cn-genai-measures-take-effect"}]}, "counted": {"totalCount": 5}}
 
 
 async def test_actor_relations_both_ways(service: Service) -> None:

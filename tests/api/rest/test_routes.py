@@ -43,6 +43,7 @@ async def _graphql_slugs(service: Service, filter_: str, order: str = "DATE_DESC
         ("actor=china&actor_role=TARGET", '{actor: ["china"], actorRole: [TARGET]}', "DATE_DESC"),
         ("actor_country=gb&order=title", '{actorCountry: ["gb"]}', "TITLE_ASC"),
         ("search=summit", '{search: "summit"}', "DATE_DESC"),
+        ("counted_in_index=false", "{countedInIndex: false}", "DATE_DESC"),
     ],
 )
 async def test_event_filters_and_orders_mean_what_graphql_means(
