@@ -1,5 +1,9 @@
 """Aggregates over events and observations, computed in SQL (GROUP BY, FILTER, window-free
-array_agg ordering), never in Python loops."""
+array_agg ordering), never in Python loops.
+
+Every aggregate of events is over the events the cooperation index counts (`counted_in_index`,
+migration 0006): an event that implements another is the same act, counted once, through the
+event it implements."""
 
 from __future__ import annotations
 
@@ -9,6 +13,9 @@ from typing import Any
 import asyncpg
 
 from db.events import EventFilter, events_sql
+
+# The condition every event aggregate adds: one act, counted once.
+COUNTED = "e.counted_in_index"
 
 INTERVALS = {"MONTH": "month", "QUARTER": "quarter", "YEAR": "year"}
 
@@ -44,6 +51,7 @@ async def timeline(
     if f is None:
         return await _timeline_from_rollup(conn, interval)
     sql = events_sql(f)
+    sql.filter(COUNTED)
     unit = sql.param(INTERVALS[interval])
     rows = await conn.fetch(
         f"""
@@ -95,6 +103,7 @@ async def event_counts(
 ) -> list[dict[str, Any]]:
     joins, key, label = GROUPINGS[group_by]
     sql = events_sql(f, joins)
+    sql.filter(COUNTED)
     # Distinct (group, event) pairs first, so an event with two roles counts (and scores) once.
     rows = await conn.fetch(
         f"""

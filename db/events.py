@@ -30,6 +30,8 @@ EVENTS = Table(
         "significance",
         "confidence",
         "confidence_note",
+        "implements_event_id",
+        "counted_in_index",
     ),
     orderings={
         "DATE_DESC": Ordering("DATE_DESC", (key("e", "date", "date", True), _ID_DESC)),
@@ -75,6 +77,7 @@ class EventFilter:
     topic_slugs: tuple[str, ...] = ()
     policy_slugs: tuple[str, ...] = ()
     search: str | None = None
+    counted_in_index: bool | None = None
     all_of: tuple[EventFilter, ...] = ()
     any_of: tuple[EventFilter, ...] = ()
     none_of: tuple[EventFilter, ...] = ()
@@ -136,6 +139,8 @@ def event_conditions(sql: Sql, f: EventFilter) -> list[str]:
         )
     if f.search:
         c.append(f"e.search @@ websearch_to_tsquery('english', {sql.param(f.search)})")
+    if f.counted_in_index is not None:
+        c.append("e.counted_in_index" if f.counted_in_index else "not e.counted_in_index")
     for sub in f.all_of:
         c.extend(event_conditions(sql, sub))
     if f.any_of:

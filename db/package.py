@@ -38,9 +38,10 @@ TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
         ("slug", "name", "name_zh", "kind", "country", "parent", "description", "aliases"),
     ),
     "event": (
-        "select slug, title, summary, date, date_precision, end_date, end_date_precision, category, "
-        "stance, cooperation_score, score_rationale, significance, confidence, confidence_note "
-        "from event order by slug",
+        "select e.slug, e.title, e.summary, e.date, e.date_precision, e.end_date, e.end_date_precision, "
+        "e.category, e.stance, e.cooperation_score, e.score_rationale, e.significance, e.confidence, "
+        "e.confidence_note, i.slug as implements "
+        "from event e left join event i on i.id = e.implements_event_id order by e.slug",
         (
             "slug",
             "title",
@@ -56,6 +57,7 @@ TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
             "significance",
             "confidence",
             "confidence_note",
+            "implements",
         ),
     ),
     "policy": (

@@ -126,6 +126,7 @@ RELATIONS: dict[str, Relation] = {
         ),
         Relation("actor.policies", policies.POLICIES, "p.issuer_id", policies.policies_sql),
         Relation("actor.children", actors.ACTORS, "a.parent_id", actors.actors_sql),
+        Relation("event.implementedBy", events.EVENTS, "e.implements_event_id", events.events_sql),
         Relation("metric.observations", OBSERVATIONS, "o.metric_id", observations_sql),
         Relation("actor.observations", OBSERVATIONS, "o.entity_id", observations_sql),
     ]

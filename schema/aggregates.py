@@ -35,17 +35,21 @@ class EventGroupBy(Enum):
 @strawberry.type(
     description="Events of one period: how many leaned each way, and the cooperation index "
     "(the mean cooperationScore) that says whether the relationship moved toward cooperation "
-    "or competition."
+    "or competition. Every number counts each act once: only events with countedInIndex "
+    "true, not the events that implement them."
 )
 class TimelineBucket:
     top_event_pk: strawberry.Private[int]
     period_start: dt.date = strawberry.field(description="First day of the period.")
-    events: int = strawberry.field(description="Events dated in the period.")
+    events: int = strawberry.field(
+        description="Events counted in the index dated in the period (an event that implements "
+        "another is left out: its act is counted once, through the event it implements)."
+    )
     cooperative: int = strawberry.field(description="Of which COOPERATIVE.")
     competitive: int = strawberry.field(description="Of which COMPETITIVE.")
     mixed: int = strawberry.field(description="Of which MIXED.")
     neutral: int = strawberry.field(description="Of which NEUTRAL.")
-    score_sum: int = strawberry.field(description="Sum of cooperationScore.")
+    score_sum: int = strawberry.field(description="Sum of cooperationScore of those events.")
     score_mean: float = strawberry.field(
         description="Mean cooperationScore: the cooperation index of the period (−10 … +10)."
     )
@@ -64,18 +68,27 @@ class TimelineBucket:
             score_mean=round(row["score_mean"], 3),
         )
 
-    @strawberry.field(description="The most significant event of the period (newest on ties).")
+    @strawberry.field(
+        description="The most significant event of the period that the index counts (newest on "
+        "ties)."
+    )
     async def top_event(self, info: Info) -> Event:
         row = await info.context.loaders.by_id["event"].load(self.top_event_pk)
         assert row is not None  # taken from the same table
         return Event.from_row(row)
 
 
-@strawberry.type(description="How many events fall in one group.")
+@strawberry.type(
+    description="How many events fall in one group, counting each act once: only events with "
+    "countedInIndex true."
+)
 class EventCount:
     key: str = strawberry.field(description="The group: an enum value, slug, year or country code.")
     label: str = strawberry.field(description="A readable name for the group.")
-    events: int = strawberry.field(description="Events in the group (each counted once).")
+    events: int = strawberry.field(
+        description="Events in the group counted in the index (each counted once, however many "
+        "of its actors fall in the group; an event that implements another is left out)."
+    )
     score_mean: float = strawberry.field(description="Mean cooperationScore of those events.")
 
     @classmethod

@@ -12,9 +12,9 @@ from db.paging import Row
 from schema.context import Context
 from schema.enums import Confidence, DatePrecision, EventCategory, Role, Stance
 from schema.errors import BadRequest
-from schema.lists import relation_field
+from schema.lists import ToOne, relation_field, to_one_field
 from schema.node import Node
-from schema.orders import ActorOrder, PolicyOrder, SourceOrder
+from schema.orders import ActorOrder, EventOrder, PolicyOrder, SourceOrder
 from schema.ranges import DateRange, IntRange, date_range, int_range
 
 if TYPE_CHECKING:
@@ -67,6 +67,11 @@ class EventFilter:
         default=None,
         description='Full-text search over title and summary ("quoted phrases", -exclusions).',
     )
+    counted_in_index: bool | None = strawberry.field(
+        default=None,
+        description="true: events the cooperation index counts; false: events that implement "
+        "another event (left out of the index, so `timeline` and `eventCounts` find none).",
+    )
     and_: list[EventFilter] | None = strawberry.field(
         default=None, name="and", description="Events matching every one of these filters."
     )
@@ -116,6 +121,7 @@ class EventFilter:
             topic_slugs=tuple(self.topic or ()),
             policy_slugs=tuple(self.policy or ()),
             search=self.search,
+            counted_in_index=self.counted_in_index,
             all_of=tuple(sub.to_db() for sub in self.and_ or ()),
             any_of=tuple(sub.to_db() for sub in self.or_ or ()),
             none_of=(self.not_.to_db(),) if self.not_ else (),
@@ -147,6 +153,7 @@ async def event_filter(context: Context, f: EventFilter | None) -> db_events.Eve
 )
 class Event(Node):
     pk: strawberry.Private[int]
+    implements_pk: strawberry.Private[int | None]
     slug: str = strawberry.field(description="Stable, human-readable identifier; part of citations.")
     title: str = strawberry.field(description="Short title.")
     summary: str = strawberry.field(description="What happened, in a few sentences, from the sources.")
@@ -171,12 +178,19 @@ class Event(Node):
     confidence_note: str | None = strawberry.field(
         description="Where sources disagree, or what else a reader should know."
     )
+    counted_in_index: bool = strawberry.field(
+        description="Whether the cooperation index counts this event: false when it implements "
+        "another event (`implements`), whose act it carries out and which the index counts "
+        "instead. `timeline` and `eventCounts` count only events with true here, so one act "
+        "is counted once; the event keeps its own cooperationScore."
+    )
 
     @classmethod
     def from_row(cls, row: Row) -> Event:
         end_precision = row["end_date_precision"]
         return cls(
             pk=row["id"],
+            implements_pk=row["implements_event_id"],
             id=cls.global_id_of(row),
             slug=row["slug"],
             title=row["title"],
@@ -192,7 +206,29 @@ class Event(Node):
             significance=row["significance"],
             confidence=Confidence(row["confidence"]),
             confidence_note=row["confidence_note"],
+            counted_in_index=row["counted_in_index"],
         )
+
+    implements = to_one_field(
+        ToOne("event", "implements_event_id"),
+        "implements_pk",
+        ("schema.events", "Event"),
+        "The earlier event whose act this one carries out (a rule implementing an agreement, a "
+        "control entering into force), as this record's sources say; null for most events. "
+        "One level: the event named here implements nothing itself. When set, this event is "
+        "not counted in the cooperation index (`countedInIndex` is false).",
+        nullable=True,
+    )
+    implemented_by = relation_field(
+        "event.implementedBy",
+        ("schema.events", "Event"),
+        "Events that carry out this one's act (each names this event as `implements`); the "
+        "cooperation index counts the act once, here, not through them.",
+        order=EventOrder,
+        filter_type=EventFilter,
+        filter_description="Only events matching this.",
+        convert=event_filter,
+    )
 
     actors = relation_field(
         "event.actors",

@@ -168,7 +168,8 @@ class Query:
 
     @strawberry.field(
         description="The cooperation–competition index over time: one bucket per period that has "
-        "events matching the filter, oldest first."
+        "events matching the filter, oldest first. It counts each act once: events that "
+        "implement another event (countedInIndex false) are left out of every number."
     )
     async def timeline(
         self,
@@ -182,7 +183,10 @@ class Query:
         rows = await db_aggregates.timeline(info.context.pool, str(interval.value), f)
         return [TimelineBucket.from_row(r) for r in rows]
 
-    @strawberry.field(description="How many events fall in each group, largest first.")
+    @strawberry.field(
+        description="How many events fall in each group, largest first; like `timeline`, only "
+        "events counted in the index (countedInIndex true)."
+    )
     async def event_counts(
         self,
         info: Info,

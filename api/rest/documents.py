@@ -25,7 +25,7 @@ from graphql import (
 # Relations embedded in a record, as references (at most RELATION_PAGE each). The others (a
 # topic's events…) are the collections filtered by it: /v1/events?topic=….
 EMBEDS: dict[str, tuple[str, ...]] = {
-    "Event": ("actors", "policies", "topics", "sources"),
+    "Event": ("actors", "policies", "topics", "sources", "implementedBy"),
     "Policy": ("topics", "sources", "events"),
     "Actor": ("children",),
     "Metric": ("sources",),

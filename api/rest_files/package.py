@@ -46,6 +46,7 @@ _PRIMARY_KEYS: dict[str, list[str]] = {"observation": ["metric", "entity", "date
 _ENTITY_OF_REFERENCE = {
     "issuer": "actor",
     "parent": "actor",
+    "implements": "event",
     "entity": "actor",
     "metric": "metric",
     "source": "source",

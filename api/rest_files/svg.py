@@ -111,7 +111,8 @@ def timeline_svg(buckets: Sequence[Bucket], interval: str, subtitle: str) -> str
         title,
         subtitle,
         "Bars: events per period by stance. Line: the cooperation index, "
-        "the mean cooperationScore of the period's events, from −10 (competition) to +10 (cooperation).",
+        "the mean cooperationScore of the period's events, from −10 (competition) to +10 (cooperation). "
+        "Each act is counted once: an event that implements another is left out.",
     )
     if not buckets:
         return _empty(parts, "No events match these filters.")

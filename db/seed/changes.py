@@ -12,11 +12,16 @@ from pydantic import BaseModel
 
 from db.seed.read import Dataset
 
+# Fields added to a kind after its records were first fingerprinted: left out while unset, so
+# adding the field does not mark every record of the kind as changed.
+_ADDED_LATER = frozenset({"implements"})
+
 
 def _digest(parts: Iterable[BaseModel]) -> str:
     h = hashlib.sha256()
     for part in parts:
-        h.update(part.model_dump_json().encode())
+        unset = {name for name in _ADDED_LATER if getattr(part, name, None) is None}
+        h.update(part.model_dump_json(exclude=unset or None).encode())
         h.update(b"\n")
     return h.hexdigest()
 

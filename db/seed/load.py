@@ -220,6 +220,7 @@ async def _write(conn: asyncpg.Connection, data: Dataset, report: SeedReport) ->
             for e in data.events
         ],
     )
+    await _set_implements(conn, report, [(e.slug, e.implements) for e in data.events])
     await _observations(conn, report, data, actor_ids)
 
     ids = {e.kind: await _ids(conn, e.kind) for e in SLUGGED if e.kind != "actor"}
@@ -358,6 +359,25 @@ async def _set_parents(
         [p for _, p in pairs],
     )
     report._bump("actor", "updated", int(status.split()[-1]))
+
+
+async def _set_implements(
+    conn: asyncpg.Connection, report: SeedReport, pairs: list[tuple[str, str | None]]
+) -> None:
+    """Each event's `implements` link, once every event exists (a link may name an event added
+    in this same load). One statement, so the one-level rule (checked at commit) sees only the
+    final links."""
+    status = await conn.execute(
+        """
+        update event e set implements_event_id = t.id
+        from unnest($1::text[], $2::text[]) as v(slug, target_slug)
+        left join event t on t.slug = v.target_slug
+        where e.slug = v.slug and e.implements_event_id is distinct from t.id
+        """,
+        [s for s, _ in pairs],
+        [t for _, t in pairs],
+    )
+    report._bump("event", "updated", int(status.split()[-1]))
 
 
 async def _observations(

@@ -184,6 +184,9 @@ class Event(_Record):
     sources: Annotated[list[Slug], Field(min_length=1)]
     confidence: Confidence
     confidence_note: str | None = None
+    # The earlier event whose act this one carries out (its slug); the index counts the act
+    # there, once. One level: the event named must not implement another itself.
+    implements: Slug | None = None
 
     @field_validator("end_date")
     @classmethod

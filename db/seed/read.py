@@ -196,7 +196,7 @@ def read_dataset(root: Path) -> Dataset:
     topic_slugs = _unique(problems, "topic", topics)
     source_slugs = _unique(problems, "source", sources)
     actor_slugs = _unique(problems, "actor", actors)
-    _unique(problems, "event", events)
+    event_slugs = _unique(problems, "event", events)
     policy_slugs = _unique(problems, "policy", policies)
     metric_slugs = _unique(problems, "metric", metrics)
     _unique_field(problems, "source url", ((f, s.slug, s.url) for f, s in sources))
@@ -231,6 +231,7 @@ def read_dataset(root: Path) -> Dataset:
             problems.append(SeedProblem(file, label, "duplicate observation for this date"))
         seen_points.add(point)
     _check_parent_cycles(problems, actors)
+    _check_implements(problems, events, event_slugs)
 
     if problems or release is None:
         raise SeedError(problems)
@@ -261,6 +262,31 @@ def _unique_field(problems: list[SeedProblem], what: str, values: Iterable[tuple
             )
         else:
             first_seen[value] = file
+
+
+def _check_implements(
+    problems: list[SeedProblem], events: list[tuple[str, models.Event]], known: set[str]
+) -> None:
+    """`implements` names another, known event that implements nothing itself (one level, so
+    the index counts every act exactly once and a chain never needs following)."""
+    implements = {e.slug: e.implements for _, e in events}
+    for file, event in events:
+        target = event.implements
+        if target is None:
+            continue
+        if target == event.slug:
+            problems.append(SeedProblem(file, event.slug, "implements: an event cannot implement itself"))
+        elif target not in known:
+            problems.append(SeedProblem(file, event.slug, f"implements: unknown event {target!r}"))
+        elif implements.get(target) is not None:
+            problems.append(
+                SeedProblem(
+                    file,
+                    event.slug,
+                    f"implements: {target!r} itself implements {implements[target]!r}; name the "
+                    "event that implements nothing (one level only)",
+                )
+            )
 
 
 def _check_parent_cycles(problems: list[SeedProblem], actors: list[tuple[str, models.Actor]]) -> None:

@@ -123,6 +123,12 @@ def test_table_schemas_come_from_the_graphql_definitions(tmp_path: Path) -> None
     assert isinstance(category, GraphQLEnumType)
     assert fields["category"]["constraints"]["enum"] == list(category.values)
     assert fields["cooperation_score"]["type"] == "integer"
+    # An event names the event it implements by slug: a foreign key into the same table.
+    assert fields["implements"]["type"] == "string"
+    assert "constraints" not in fields["implements"]  # null for most events
+    assert {"fields": "implements", "reference": {"resource": "", "fields": "slug"}} in table_schemas(schema)[
+        "event"
+    ]["foreignKeys"]
 
 
 async def test_dictionary_lists_every_field_of_every_kind(release_service: Service) -> None:

@@ -59,6 +59,44 @@ async def test_event_relations(service: Service) -> None:
     assert result["sources"]["nodes"][0]["slug"] == "bis-oct-2022"
 
 
+async def test_an_implementing_event_and_the_event_it_implements(service: Service) -> None:
+    result = data(
+        await service.graphql("""
+        { effect: event(slug: "cn-genai-measures-take-effect") {
+            countedInIndex implements { slug countedInIndex implements { slug } }
+            implementedBy { totalCount nodes { slug } } }
+          published: event(slug: "cn-genai-measures-published") {
+            countedInIndex implements { slug }
+            implementedBy(filter: {category: [REGULATION]}) { totalCount nodes { slug implements { slug } } } }
+          other: event(slug: "bletchley-declaration") {
+            countedInIndex implements { slug } implementedBy { totalCount } } }
+    """)
+    )
+    assert result["effect"] == {
+        "countedInIndex": False,
+        "implements": {"slug": "cn-genai-measures-published", "countedInIndex": True, "implements": None},
+        "implementedBy": {"totalCount": 0, "nodes": []},
+    }
+    assert result["published"] == {
+        "countedInIndex": True,
+        "implements": None,
+        "implementedBy": {
+            "totalCount": 1,
+            "nodes": [
+                {"slug": "cn-genai-measures-take-effect", "implements": {"slug": "cn-genai-measures-published"}}
+            ],
+        },
+    }
+    assert result["other"] == {"countedInIndex": True, "implements": None, "implementedBy": {"totalCount": 0}}
+    split = data(
+        await service.graphql("""
+        { out: events(filter: {countedInIndex: false}) { nodes { slug } }
+          counted: events(filter: {countedInIndex: true}) { totalCount } }
+    """)
+    )
+    assert split == {"out": {"nodes": [{"slug": "cn-genai-measures-take-effect"}]}, "counted": {"totalCount": 5}}
+
+
 async def test_actor_relations_both_ways(service: Service) -> None:
     result = data(
         await service.graphql("""

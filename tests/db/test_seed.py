@@ -95,6 +95,28 @@ BROKEN = [
         "  confidence: confirmed\n  colour: red\n- slug: bletchley",
         "Extra inputs",
     ),
+    (
+        "events/test.yaml",
+        "implements: cn-genai-measures-published",
+        "implements: cn-genai-measures-drafted",
+        "cn-genai-measures-take-effect: implements: unknown event 'cn-genai-measures-drafted'",
+    ),
+    (
+        "events/test.yaml",
+        "implements: cn-genai-measures-published",
+        "implements: cn-genai-measures-take-effect",
+        "cn-genai-measures-take-effect: implements: an event cannot implement itself",
+    ),
+    (
+        # A chain: the followup would implement an event that implements another.
+        "events/test.yaml",
+        "  summary: Further provisions of the October 2022 rule apply.\n",
+        "  summary: Further provisions of the October 2022 rule apply.\n"
+        "  implements: cn-genai-measures-take-effect\n",
+        "bis-controls-2022-followup: implements: 'cn-genai-measures-take-effect' itself implements "
+        "'cn-genai-measures-published'",
+    ),
+    ("events/test.yaml", "implements: cn-genai-measures-published", "implements: Not A Slug", "implements"),
 ]
 
 
@@ -122,6 +144,43 @@ async def test_a_broken_file_fails_with_file_record_reason_and_writes_nothing(
         await conn.close()
     problems = [str(p) for p in failure.value.problems]
     assert any(reason in p and file.split("/")[-1] in p for p in problems), problems
+
+
+async def test_implements_links_follow_the_files(fresh_url: str, seeds: Path) -> None:
+    """The link is written by slug, changes only the record that gains it, and goes when the
+    files drop it; the event that implements is not counted in the index."""
+    events = seeds / "events" / "test.yaml"
+    text = events.read_text()
+    linked = text.replace(
+        "  summary: Further provisions of the October 2022 rule apply.\n",
+        "  summary: Further provisions of the October 2022 rule apply.\n  implements: bis-controls-2022\n",
+    )
+    query = (
+        "select e.slug, i.slug as implements, e.counted_in_index from event e "
+        "left join event i on i.id = e.implements_event_id where e.implements_event_id is not null "
+        "order by e.slug"
+    )
+    conn = await asyncpg.connect(fresh_url)
+    try:
+        assert [tuple(r) for r in await conn.fetch(query)] == [
+            ("cn-genai-measures-take-effect", "cn-genai-measures-published", False)
+        ]
+        events.write_text(linked)
+        report = await load_seeds(conn, seeds)
+        assert report.changes["event"] == {"inserted": 0, "updated": 1, "deleted": 0}
+        assert report.records == {"ADDED": 0, "CHANGED": 1, "REMOVED": 0}
+        assert [tuple(r) for r in await conn.fetch(query)] == [
+            ("bis-controls-2022-followup", "bis-controls-2022", False),
+            ("cn-genai-measures-take-effect", "cn-genai-measures-published", False),
+        ]
+        # Both links dropped: the one just added and the fixture's own.
+        events.write_text(text.replace("  implements: cn-genai-measures-published\n", ""))
+        report = await load_seeds(conn, seeds)
+        assert report.changes["event"]["updated"] == 2
+        assert await conn.fetch(query) == []
+        assert await conn.fetchval("select bool_and(counted_in_index) from event") is True
+    finally:
+        await conn.close()
 
 
 def test_invalid_yaml_is_reported_with_its_file(seeds: Path) -> None:

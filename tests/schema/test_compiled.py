@@ -105,6 +105,8 @@ async def test_every_event_with_its_relations(pool: asyncpg.Pool) -> None:
         policies(orderBy: TITLE_ASC) {{ totalCount nodes {{ {POLICY} issuer {{ slug }} }} }}
         sources(first: 3, orderBy: PUBLISHED_DESC) {{ {PAGE_INFO} nodes {{ {SOURCE} }} }}
         topics {{ nodes {{ {TOPIC} }} }}
+        implements {{ slug countedInIndex implements {{ slug }} }}
+        implementedBy(orderBy: DATE_ASC) {{ totalCount nodes {{ slug countedInIndex implements {{ slug }} }} }}
       }} }}
     }} }}"""
     assert await _every_page(pool, query, "events") > 200

@@ -43,6 +43,7 @@ async def _graphql_slugs(service: Service, filter_: str, order: str = "DATE_DESC
         ("actor=china&actor_role=TARGET", '{actor: ["china"], actorRole: [TARGET]}', "DATE_DESC"),
         ("actor_country=gb&order=title", '{actorCountry: ["gb"]}', "TITLE_ASC"),
         ("search=summit", '{search: "summit"}', "DATE_DESC"),
+        ("counted_in_index=false", "{countedInIndex: false}", "DATE_DESC"),
     ],
 )
 async def test_event_filters_and_orders_mean_what_graphql_means(
@@ -87,6 +88,21 @@ async def test_an_event_embeds_its_relations_as_slugs_and_names(service: Service
     assert {"kind", "country", "description", "role"} <= set(expanded["actors"][0])
     assert {"publisher", "kind"} <= set(expanded["sources"][0])
     assert set(expanded["topics"][0]) == {"slug", "name"}
+
+
+async def test_an_event_shows_what_it_implements_and_what_implements_it(service: Service) -> None:
+    effect = await _get(service, "/v1/events/cn-genai-measures-take-effect")
+    assert effect["countedInIndex"] is False
+    assert effect["implements"] == {
+        "slug": "cn-genai-measures-published",
+        "title": "China publishes generative AI measures",
+    }
+    assert effect["implementedBy"] == []
+    published = await _get(service, "/v1/events/cn-genai-measures-published?expand=implementedBy")
+    assert (published["countedInIndex"], published["implements"]) == (True, None)
+    assert [(e["slug"], e["countedInIndex"]) for e in published["implementedBy"]] == [
+        ("cn-genai-measures-take-effect", False)
+    ]
 
 
 @pytest.mark.parametrize(
