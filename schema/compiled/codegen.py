@@ -4,11 +4,15 @@ object from a row is one call with a dict display, not a call per field.
 As dataclasses and graphql-jit do, the source is generated and compiled with `exec`. Nothing
 from a request reaches it but response keys, which the GraphQL grammar limits to identifiers
 (checked again here); everything else goes in by name through the function's namespace.
+
+Where each response key's value comes from is one small frozen dataclass per kind (`Value`), and
+an edge's parts add the cursor and the node (`EdgePart`); the builders dispatch on them with
+`match`, so mypy checks every kind.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,36 +20,91 @@ from db.paging import Row
 
 
 @dataclass(frozen=True)
-class Value:
-    """Where a response key's value comes from.
+class Column:
+    """row[column] as it is (text)."""
 
-    kind: "column" (row[column] as is), "date" (row[column].isoformat()), "lookup"
-    (function[row[column]], a dict), "convert" (function(row[column])), "call" (function(row)),
-    "const" (function itself), "later" (None now; a nested field filled in afterwards).
-    """
+    column: str
 
-    kind: str
-    column: str = ""
-    function: Any = None
+
+@dataclass(frozen=True)
+class IsoDate:
+    """row[column].isoformat() (a non-null Date)."""
+
+    column: str
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """names[row[column]] (a non-null enum: column value -> GraphQL name)."""
+
+    column: str
+    names: Mapping[Any, str]
+
+
+@dataclass(frozen=True)
+class Convert:
+    """convert(row[column]) (the type's serialization, nulls kept)."""
+
+    column: str
+    convert: Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class Call:
+    """function(row) (a value of several columns: the global ID)."""
+
+    function: Callable[[Row], Any]
+
+
+@dataclass(frozen=True)
+class Const:
+    """The same value for every row (`__typename`)."""
+
+    value: Any
+
+
+@dataclass(frozen=True)
+class Later:
+    """None when built; a nested field filled in afterwards."""
+
+
+Value = Column | IsoDate | Lookup | Convert | Call | Const | Later
+LATER = Later()
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """An edge's cursor: of the ordering and the row's keys."""
+
+
+class NodeSlot:
+    """An edge's node: the next of the built node lists, at the edge's position (the plan's
+    subclass carries the node's own plan)."""
+
+
+EdgePart = Value | Cursor | NodeSlot
 
 
 def _expression(value: Value, name: str, namespace: dict[str, Any]) -> str:
-    column = repr(value.column)
-    if value.kind == "column":
-        return f"row[{column}]"
-    if value.kind == "date":
-        return f"row[{column}].isoformat()"
-    if value.kind == "later":
-        return "None"
-    namespace[name] = value.function
-    if value.kind == "lookup":
-        return f"{name}[row[{column}]]"
-    if value.kind == "convert":
-        return f"{name}(row[{column}])"
-    if value.kind == "call":
-        return f"{name}(row)"
-    assert value.kind == "const", value.kind
-    return name
+    match value:
+        case Column(column):
+            return f"row[{column!r}]"
+        case IsoDate(column):
+            return f"row[{column!r}].isoformat()"
+        case Later():
+            return "None"
+        case Lookup(column, names):
+            namespace[name] = names
+            return f"{name}[row[{column!r}]]"
+        case Convert(column, convert):
+            namespace[name] = convert
+            return f"{name}(row[{column!r}])"
+        case Call(function):
+            namespace[name] = function
+            return f"{name}(row)"
+        case Const(constant):
+            namespace[name] = constant
+            return name
 
 
 def _compile(source: str, namespace: dict[str, Any], name: str) -> Any:
@@ -71,19 +130,19 @@ def object_builder(values: list[tuple[str, Value]]) -> Callable[[Row], dict[str,
 EdgeBuilder = Callable[..., dict[str, Any]]
 
 
-def edge_builder(parts: list[tuple[str, str, Any]], encode_cursor: Callable[..., str]) -> EdgeBuilder:
-    """(row, keys, position, ordering, *built node lists) -> edge. `parts` are (key, kind,
-    payload) with kind "node" (the next built list, at position), "cursor", "value" (a Value)."""
+def edge_builder(parts: list[tuple[str, EdgePart]], encode_cursor: Callable[..., str]) -> EdgeBuilder:
+    """(row, keys, position, ordering, *built node lists) -> edge, its parts in order."""
     namespace: dict[str, Any] = {"_cursor": encode_cursor}
     items, nodes = [], 0
-    for i, (key, kind, payload) in enumerate(parts):
-        if kind == "node":
-            expression = f"_n{nodes}[position]"
-            nodes += 1
-        elif kind == "cursor":
-            expression = "_cursor(ordering, keys)"
-        else:
-            expression = _expression(payload, f"_v{i}", namespace)
+    for i, (key, part) in enumerate(parts):
+        match part:
+            case NodeSlot():
+                expression = f"_n{nodes}[position]"
+                nodes += 1
+            case Cursor():
+                expression = "_cursor(ordering, keys)"
+            case _:
+                expression = _expression(part, f"_v{i}", namespace)
         items.append(f"{_key(key)}: {expression}")
     lists = "".join(f", _n{n}" for n in range(nodes))
     source = f"def edge(row, keys, position, ordering{lists}):\n    return {{" + ", ".join(items) + "}\n"

@@ -45,13 +45,27 @@ from schema.compiled.adapter import (
     python_arguments,
     subfields,
 )
-from schema.compiled.codegen import EdgeBuilder, Value, edge_builder, object_builder
+from schema.compiled.codegen import (
+    LATER,
+    Call,
+    Column,
+    Const,
+    Convert,
+    Cursor,
+    EdgeBuilder,
+    EdgePart,
+    IsoDate,
+    Lookup,
+    NodeSlot,
+    Value,
+    edge_builder,
+    object_builder,
+)
 from schema.entities import NODE_TABLES
 from schema.lists import FIELD_SPEC, BySlug, NodeLookup, RelationList, RootList, ToOne
 from schema.paging import encode_cursor
 
 STRAWBERRY = "strawberry-definition"
-LATER = Value("later")
 
 
 def _unbuilt(*args: Any) -> Any:
@@ -117,40 +131,75 @@ class ObjectPlan:
         return [n for n in self.nested if isinstance(n, NestedOne)]
 
 
+class EdgeNode(NodeSlot):
+    """An edge's `node`, built by its own plan."""
+
+    def __init__(self, plan: ObjectPlan) -> None:
+        self.plan = plan
+
+
 @dataclass
 class EdgePlan:
-    parts: list[tuple[str, str, Any]]  # (response key, kind, payload): node | cursor | value
+    parts: list[tuple[str, EdgePart]]  # (response key, where its value comes from), in order
     build: EdgeBuilder = _unbuilt
 
     @cached_property
     def nodes(self) -> list[ObjectPlan]:
         """The edge's `node` selections, in order (aliases make several)."""
-        return [payload for _, kind, payload in self.parts if kind == "node"]
+        return [part.plan for _, part in self.parts if isinstance(part, EdgeNode)]
+
+
+# What a connection's selections are, one frozen dataclass per kind (dispatched with `match`).
+@dataclass(frozen=True)
+class Edges:
+    plan: EdgePlan
+
+
+@dataclass(frozen=True)
+class Nodes:
+    plan: ObjectPlan
+
+
+@dataclass(frozen=True)
+class PageInfoFields:
+    fields: tuple[tuple[str, str], ...]  # (response key, PageInfo field)
+
+
+@dataclass(frozen=True)
+class TotalCount:
+    pass
+
+
+@dataclass(frozen=True)
+class Typename:
+    name: str
+
+
+ConnectionPart = Edges | Nodes | PageInfoFields | TotalCount | Typename
 
 
 @dataclass
 class ConnectionPlan:
-    # (response key, kind, payload) for every selection, in order: edges (EdgePlan), nodes
-    # (ObjectPlan), pageInfo ([(key, PageInfo field)]), totalCount, const (__typename).
-    order: list[tuple[str, str, Any]]
+    order: list[tuple[str, ConnectionPart]]  # every selection with its response key, in order
 
     @cached_property
     def wants_rows(self) -> bool:
-        return any(kind in ("edges", "nodes", "pageInfo") for _, kind, _ in self.order)
+        return any(isinstance(part, Edges | Nodes | PageInfoFields) for _, part in self.order)
 
     @cached_property
     def wants_count(self) -> bool:
-        return any(kind == "totalCount" for _, kind, _ in self.order)
+        return any(isinstance(part, TotalCount) for _, part in self.order)
 
     @cached_property
     def object_plans(self) -> list[ObjectPlan]:
         """Every object selection on the items (each edges' nodes, and nodes), built per row."""
         plans: list[ObjectPlan] = []
-        for _, kind, payload in self.order:
-            if kind == "edges":
-                plans += payload.nodes
-            elif kind == "nodes":
-                plans.append(payload)
+        for _, part in self.order:
+            match part:
+                case Edges(edge):
+                    plans += edge.nodes
+                case Nodes(plan):
+                    plans.append(plan)
         return plans
 
     @cached_property
@@ -224,12 +273,12 @@ def _value_converter(type_: GraphQLOutputType) -> Callable[[Any], Any]:
 def _column(name: str, type_: GraphQLOutputType) -> Value:
     inner, nullable = _unwrap(type_)
     if inner is GraphQLString:
-        return Value("column", name)  # text columns arrive as str (or None)
+        return Column(name)  # text columns arrive as str (or None)
     if not nullable and isinstance(inner, GraphQLEnumType):
-        return Value("lookup", name, _enum_names(inner))
+        return Lookup(name, _enum_names(inner))
     if not nullable and isinstance(inner, GraphQLScalarType) and inner.name == "Date":
-        return Value("date", name)
-    return Value("convert", name, _value_converter(type_))
+        return IsoDate(name)
+    return Convert(name, _value_converter(type_))
 
 
 def _enum_names(type_: GraphQLEnumType) -> dict[Any, str]:
@@ -294,7 +343,7 @@ class _Compiler:
         for key, sub in self.subfields(type_, details).items():
             name = sub[0].node.name.value
             if name == "__typename":
-                plan.values.append((key, Value("const", function=type_.name)))
+                plan.values.append((key, Const(type_.name)))
                 continue
             definition = type_.fields[name]
             strawberry_field: StrawberryField = definition.extensions[STRAWBERRY]
@@ -314,7 +363,7 @@ class _Compiler:
             elif strawberry_field.base_resolver is not None:
                 raise Unsupported(f"{type_.name}.{name} has its own resolver")
             elif strawberry_field.python_name == "id":
-                plan.values.append((key, Value("call", function=origin.global_id_of)))
+                plan.values.append((key, Call(origin.global_id_of)))
                 plan.columns.update(origin.id_columns)
             else:
                 plan.values.append((key, _column(strawberry_field.python_name, definition.type)))
@@ -328,21 +377,21 @@ class _Compiler:
             name = sub[0].node.name.value
             target, _ = _unwrap(type_.fields[name].type) if name != "__typename" else (None, False)
             if name == "__typename":
-                plan.order.append((key, "const", type_.name))
+                plan.order.append((key, Typename(type_.name)))
             elif name == "edges":
                 edge_type = _item_type(target)
                 assert isinstance(edge_type, GraphQLObjectType)
-                plan.order.append((key, "edges", self.edge(edge_type, sub)))
+                plan.order.append((key, Edges(self.edge(edge_type, sub))))
             elif name == "nodes":
-                plan.order.append((key, "nodes", self.object(_item_type(target), sub)))
+                plan.order.append((key, Nodes(self.object(_item_type(target), sub))))
             elif name == "pageInfo":
                 assert isinstance(target, GraphQLObjectType)
                 fields = [(k, s[0].node.name.value) for k, s in self.subfields(target, sub).items()]
                 if not {name for _, name in fields} <= PAGE_INFO_FIELDS:
                     raise Unsupported(f"{target.name} field")
-                plan.order.append((key, "pageInfo", fields))
+                plan.order.append((key, PageInfoFields(tuple(fields))))
             elif name == "totalCount":
-                plan.order.append((key, "totalCount", None))
+                plan.order.append((key, TotalCount()))
             else:
                 raise Unsupported(f"{type_.name}.{name}")
         return plan
@@ -352,15 +401,15 @@ class _Compiler:
         for key, sub in self.subfields(type_, details).items():
             name = sub[0].node.name.value
             if name == "__typename":
-                plan.parts.append((key, "value", Value("const", function=type_.name)))
+                plan.parts.append((key, Const(type_.name)))
             elif name == "cursor":
-                plan.parts.append((key, "cursor", None))
+                plan.parts.append((key, Cursor()))
             elif name == "node":
                 node_type, _ = _unwrap(type_.fields[name].type)
                 assert isinstance(node_type, GraphQLNamedType)
-                plan.parts.append((key, "node", self.object(node_type, sub)))
+                plan.parts.append((key, EdgeNode(self.object(node_type, sub))))
             elif name == "role":
-                plan.parts.append((key, "value", _column("role", type_.fields[name].type)))
+                plan.parts.append((key, _column("role", type_.fields[name].type)))
             else:
                 raise Unsupported(f"{type_.name}.{name}")
         plan.build = edge_builder(plan.parts, encode_cursor)

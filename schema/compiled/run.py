@@ -16,12 +16,17 @@ from schema.compiled.plan import (
     Arguments,
     ConnectionPlan,
     EdgePlan,
+    Edges,
     NestedList,
     NestedOne,
     NestedPublicError,
+    Nodes,
     ObjectPlan,
     OperationPlan,
+    PageInfoFields,
     RootField,
+    TotalCount,
+    Typename,
     Unsupported,
 )
 from schema.context import Context
@@ -235,17 +240,18 @@ class Runner:
         for page, count in zip(pages, counts, strict=True):
             size = len(page.rows)
             value: dict[str, Any] = {}
-            for key, kind, payload in plan.order:
-                if kind == "edges":
-                    value[key] = self.edges(payload, page, ordering, built, offset)
-                elif kind == "nodes":
-                    value[key] = built[id(payload)][offset : offset + size]
-                elif kind == "pageInfo":
-                    value[key] = self.page_info(payload, page, ordering, window)
-                elif kind == "totalCount":
-                    value[key] = count
-                else:
-                    value[key] = payload
+            for key, part in plan.order:
+                match part:
+                    case Edges(edge):
+                        value[key] = self.edges(edge, page, ordering, built, offset)
+                    case Nodes(nodes):
+                        value[key] = built[id(nodes)][offset : offset + size]
+                    case PageInfoFields(fields):
+                        value[key] = self.page_info(fields, page, ordering, window)
+                    case TotalCount():
+                        value[key] = count
+                    case Typename(name):
+                        value[key] = name
             result.append(value)
             offset += size
         return result
@@ -267,7 +273,7 @@ class Runner:
 
     @staticmethod
     def page_info(
-        fields: list[tuple[str, str]], page: Page[Row], ordering: Ordering, window: Window
+        fields: tuple[tuple[str, str], ...], page: Page[Row], ordering: Ordering, window: Window
     ) -> dict[str, Any]:
         has_next, has_previous = page_flags(window, page)
         values = {
