@@ -27,6 +27,7 @@ KNOWN_PAIRS = {
     "doj-forms-ai-litigation-task-force": "trump-eo-14365-preempt-state-ai-laws",
     "cn-miit-ai-industry-action-plan-issued": "cn-new-generation-ai-development-plan-published",
     "cn-ai-safety-governance-framework-released": "cn-global-ai-governance-initiative-launched",
+    "bis-eases-licence-review-for-h200-to-china-2026-01": "trump-allows-nvidia-h200-sales-to-china-2025-12",
 }
 
 # Words with which a record says it carries out another's act.
