@@ -70,14 +70,28 @@ async def prepare(url: str, seeds_dir: Path) -> SeedReport:
 
 
 class _PoolConnection(asyncpg.Connection):
-    """A pooled connection that skips asyncpg's reset round trip on every release.
+    """A pooled connection that skips asyncpg's reset round trip on every release, and that is
+    never reused once a statement on it was cancelled.
 
     The reset undoes advisory locks, LISTEN, open cursors and SET; the service uses none of
     these on pooled connections, and the round trip doubled the statements per request.
+
+    A cancel (a request past its deadline, an abandoned read) is a message to the postmaster,
+    which signals the backend; on a busy machine the signal can land after the cancelled
+    statement has finished and the connection has gone back to the pool, and it then cancels
+    the next request's statement ("canceling statement due to user request", seen under the
+    benchmark's load). One request's cancel must not fail another's, so such a connection is
+    closed when it is released (`_MeasuredPool.release`) and the pool makes a new one.
     """
+
+    cancel_sent = False
 
     def get_reset_query(self) -> str:
         return ""
+
+    def _cancel_current_command(self, waiter: Any, cancel_waiter: Any = None) -> None:
+        self.cancel_sent = True
+        super()._cancel_current_command(waiter, cancel_waiter)  # type: ignore[misc]
 
 
 PoolInit = Callable[[asyncpg.Connection], Awaitable[None]]
@@ -95,9 +109,17 @@ DATABASE_ERRORS = (
 
 
 class _MeasuredPool(asyncpg.Pool):
-    """A pool that reports how long each acquire waited, its timeouts and its size."""
+    """A pool that reports how long each acquire waited, its timeouts and its size, and that
+    closes a connection a cancel was sent on instead of taking it back (`_PoolConnection`)."""
 
     metrics_name = "pool"
+
+    async def release(self, connection: Any, *, timeout: float | None = None) -> None:  # noqa: ASYNC109
+        con = getattr(connection, "_con", None)
+        if getattr(con, "cancel_sent", False):
+            connection.terminate()  # returns the holder to the pool; it connects anew on next use
+            metrics.child(metrics.POOL_DISCARDED, self.metrics_name).inc()
+        await super().release(connection, timeout=timeout)
 
     async def _acquire(self, timeout: float | None) -> Any:  # noqa: ASYNC109 (asyncpg's signature)
         started = time.perf_counter()

@@ -78,6 +78,11 @@ POOL_WAIT = Histogram(
     ["pool"],
     buckets=(0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 2, 5),
 )
+POOL_DISCARDED = Counter(
+    "detente_pool_connections_discarded",
+    "Pooled connections closed on release because a statement on them was cancelled.",
+    ["pool"],
+)
 POOL_TIMEOUTS = Counter(
     "detente_pool_acquire_timeouts", "Waits for a connection past POOL_TIMEOUT_MS.", ["pool"]
 )

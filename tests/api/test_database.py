@@ -1,0 +1,58 @@
+"""The pool: a connection a cancel was sent on is closed on release, never handed to the next
+request (a late cancel would fail that request's statement)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import asyncpg
+
+from api.database import create_pool
+from api.settings import Settings
+
+
+async def test_a_connection_whose_statement_was_cancelled_is_never_reused(settings: Settings, fresh_url: str) -> None:
+    pool = await create_pool(fresh_url, settings.model_copy(update={"pool_min_size": 1, "pool_max_size": 2}))
+    try:
+        started = asyncio.Event()
+        cancelled_pid = 0
+
+        async def slow() -> None:
+            nonlocal cancelled_pid
+            async with pool.acquire() as conn:
+                cancelled_pid = conn.get_server_pid()
+                started.set()
+                await conn.execute("select pg_sleep(30)")
+
+        task = asyncio.create_task(slow())
+        await started.wait()
+        await asyncio.sleep(0.2)  # the statement is running
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+        # Every connection the pool now gives (all it may open, at once) is another backend.
+        held = [await pool.acquire() for _ in range(2)]
+        try:
+            pids = {conn.get_server_pid() for conn in held}
+            assert cancelled_pid not in pids
+            assert all(await asyncio.gather(*(conn.fetchval("select true") for conn in held)))
+        finally:
+            for conn in held:
+                await pool.release(conn)
+        assert pool.get_size() <= 2
+
+        # The backend that ran the cancelled statement was closed, not left idle.
+        probe = await asyncpg.connect(fresh_url)
+        try:
+            for _ in range(100):
+                if not await probe.fetchval("select exists(select 1 from pg_stat_activity where pid = $1)", cancelled_pid):
+                    break
+                await asyncio.sleep(0.05)
+            else:
+                raise AssertionError("the cancelled connection's backend is still there")
+        finally:
+            await probe.close()
+    finally:
+        await pool.close()
