@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from db.paging import Ordering, Sql
-from db.tables import Table, key
+from db.tables import Reference, Table, key
 
 ACTORS = Table(
     name="actor",
@@ -16,6 +16,7 @@ ACTORS = Table(
         "NAME_DESC": Ordering("NAME_DESC", (key("a", "name", "text", True), key("a", "id", "bigint", True))),
     },
     default_ordering="NAME_ASC",
+    references={"parent_id": Reference("parent", "actor")},
 )
 
 

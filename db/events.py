@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from db.paging import Ordering, Sql
-from db.tables import Table, key
+from db.tables import Reference, Table, key
 
 _ID = key("e", "id", "bigint")
 _ID_DESC = key("e", "id", "bigint", descending=True)
@@ -51,6 +51,7 @@ EVENTS = Table(
         ),
     },
     default_ordering="DATE_DESC",
+    references={"implements_event_id": Reference("implements", "event")},
 )
 
 

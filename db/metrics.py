@@ -10,7 +10,7 @@ import asyncpg
 
 from db.actors import escape_like
 from db.paging import Ordering, Sql
-from db.tables import Table, key
+from db.tables import Reference, Table, key
 
 METRICS = Table(
     name="metric",
@@ -66,6 +66,12 @@ OBSERVATIONS = Table(
         "DATE_DESC": Ordering("DATE_DESC", (key("o", "date", "date", True), key("o", "id", "bigint", True))),
     },
     default_ordering="DATE_ASC",
+    references={
+        "metric_id": Reference("metric", "metric"),
+        "entity_id": Reference("entity", "actor"),
+        "source_id": Reference("source", "source"),
+    },
+    natural_key=("metric", "entity", "date"),
 )
 
 

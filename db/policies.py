@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from db.paging import Ordering, SortKey, Sql
-from db.tables import Table, key
+from db.tables import Reference, Table, key
 
 # Policies with no known announcement day sort as the oldest.
 _ANNOUNCED = "coalesce(p.announced_on, date '0001-01-01')"
@@ -51,6 +51,7 @@ POLICIES = Table(
         "TITLE_ASC": Ordering("TITLE_ASC", (key("p", "title", "text"), key("p", "id", "bigint"))),
     },
     default_ordering="ANNOUNCED_DESC",
+    references={"issuer_id": Reference("issuer", "actor")},
 )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -13,12 +13,23 @@ from db.paging import Ordering, Row, SortKey, Sql
 
 
 @dataclass(frozen=True)
+class Reference:
+    """A column holding another record's id, exported (files, the package) as that record's slug
+    under `name`."""
+
+    name: str
+    table: str
+
+
+@dataclass(frozen=True)
 class Table:
     name: str
     alias: str
     columns: tuple[str, ...]
     orderings: dict[str, Ordering]
     default_ordering: str
+    references: dict[str, Reference] = field(default_factory=dict)  # column -> what it points to
+    natural_key: tuple[str, ...] = ("slug",)  # exported names that identify a record
 
     @property
     def select(self) -> str:

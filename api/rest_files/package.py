@@ -27,6 +27,7 @@ from graphql import (
 )
 
 from api.rest_files.dictionary import dictionary, type_of
+from db.entities import BY_KIND
 from db.package import ALL_TABLES, LINK_TABLES, TABLES, release_for_package, table_rows
 from db.seed.models import _SLUG
 from schema.release import CITATION
@@ -40,16 +41,6 @@ _SCALARS = {
     "Float": "number",
     "Date": "date",
     "Boolean": "boolean",
-}
-_PLURAL = {"actor": "actors", "policy": "policies", "topic": "topics", "source": "sources"}
-_PRIMARY_KEYS: dict[str, list[str]] = {"observation": ["metric", "entity", "date"]}
-_ENTITY_OF_REFERENCE = {
-    "issuer": "actor",
-    "parent": "actor",
-    "implements": "event",
-    "entity": "actor",
-    "metric": "metric",
-    "source": "source",
 }
 
 
@@ -86,35 +77,34 @@ def _field(name: str, gql_type: Any, description: str) -> dict[str, Any]:
 def table_schemas(schema: GraphQLSchema) -> dict[str, dict[str, Any]]:
     """A Table Schema for every package table, from the GraphQL fields its columns are."""
     schemas: dict[str, dict[str, Any]] = {}
-    for table, (_, columns) in TABLES.items():
+    for table, package_table in TABLES.items():
         t = type_of(schema, table)
+        columns = package_table.columns
         fields = [_field(c, t.fields[_camel(c)].type, t.fields[_camel(c)].description or "") for c in columns]
         foreign = [
             {
-                "fields": c,
-                "reference": {
-                    "resource": "" if _ENTITY_OF_REFERENCE[c] == table else _ENTITY_OF_REFERENCE[c],
-                    "fields": "slug",
-                },
+                "fields": column,
+                "reference": {"resource": "" if target == table else target, "fields": "slug"},
             }
-            for c in columns
-            if c in _ENTITY_OF_REFERENCE and table != "topic"
+            for column, target in package_table.references.items()
         ]
         schemas[table] = {
             "fields": fields,
-            "primaryKey": _PRIMARY_KEYS.get(table, ["slug"]),
+            "primaryKey": list(package_table.primary_key),
             **({"foreignKeys": foreign} if foreign else {}),
         }
-    for table, (_, columns) in LINK_TABLES.items():
+    for table, link in LINK_TABLES.items():
+        columns = link.columns
         left, right = columns[0], columns[1]
-        relation = type_of(schema, left).fields[_PLURAL[right]]
+        plural = BY_KIND[right].plural
+        relation = type_of(schema, left).fields[plural]
         about = relation.description or ""
         fields = [
             {
                 "name": left,
                 "type": "string",
                 "constraints": {"required": True},
-                "description": f"The {left}'s slug. {type_of(schema, left).name}.{_PLURAL[right]}: {about}",
+                "description": f"The {left}'s slug. {type_of(schema, left).name}.{plural}: {about}",
             },
             {
                 "name": right,
@@ -141,6 +131,10 @@ def table_schemas(schema: GraphQLSchema) -> dict[str, dict[str, Any]]:
 def _cell(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):  # a text[] (aliases): a JSON array, as the Table Schema says
+        return orjson.dumps(value).decode()
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, float):
@@ -298,11 +292,11 @@ async def write_package(
         if changelog is not None:
             writer.text("CHANGELOG.md", changelog)
         writer.text("dictionary.json", _json(dictionary(schema)))
-        for table, (_, columns) in ALL_TABLES.items():
+        for table, package_table in ALL_TABLES.items():
             entry = writer.open(f"data/{table}.csv")
             text = io.TextIOWrapper(entry, encoding="utf-8", newline="")
             out = csv.writer(text, lineterminator="\n")
-            out.writerow(columns)
+            out.writerow(package_table.columns)
             async for batch in table_rows(conn, table):
                 await asyncio.to_thread(out.writerows, ([_cell(v) for v in row] for row in batch))
             text.flush()
