@@ -30,7 +30,6 @@ from api.shared_cache import Kept, ResponseCache, SharedCache
 from schema.bounded import BoundedCache
 from schema.build import DetenteSchema
 from schema.context import new_context
-from schema.cost import operation_cost
 
 logger = logging.getLogger("detente.http")
 
@@ -160,13 +159,15 @@ class Engine:
 
     def cost(self, query: str, variables: dict[str, Any] | None, operation_name: str | None) -> int:
         """What running the query spends of a rate limit: its cost, at least 1."""
+        documents = self.schema.documents
         try:
-            document = self.schema.documents.parse(query)
-            cost = operation_cost(self.schema._schema, document, variables, operation_name)
+            document = documents.parse(query)
+            cost = documents.checked_cost(self.schema._schema, query, document, variables, operation_name)
         except (GraphQLError, RecursionError):
-            return 1  # the executor refuses it: it costs what any refused request does
-        # Past MAX_COST the guard refuses it (QUERY_TOO_COSTLY), which a rate limit must not hide.
-        return 1 if cost > self.schema.documents.limits.max_cost else max(cost, 1)
+            # The guard refuses it (unparsable, or over a limit such as QUERY_TOO_COSTLY, which a
+            # rate limit must not hide): it costs what any refused request does.
+            return 1
+        return max(cost, 1)
 
     async def charge(self, request: Request, points: int) -> None:
         """Charges the request's client (`request.state.client`, set by the face) `points` more;

@@ -279,12 +279,12 @@ def check_operation(
     variables: Mapping[str, Any] | None,
     operation_name: str | None,
     limits: QueryLimits,
-) -> None:
-    """Raises a LimitError when the operation, expanded, is too large, has too many aliases, or
-    is too deep or too costly."""
+) -> int:
+    """The operation's cost; raises a LimitError when the operation, expanded, is too large, has
+    too many aliases, or is too deep or too costly (0 for an operation it cannot find)."""
     operation, fragments = _operation(document, operation_name)
     if operation is None or schema.query_type is None:
-        return
+        return 0
     analysis = _Analysis(schema, fragments, _with_defaults(operation, variables))
     shape = analysis.shape(operation.selection_set)
     # The cheap measures first; the cost (which reads arguments and variables) last.
@@ -320,18 +320,4 @@ def check_operation(
             cost=cost,
             limit=limits.max_cost,
         )
-
-
-def operation_cost(
-    schema: GraphQLSchema,
-    document: DocumentNode,
-    variables: Mapping[str, Any] | None,
-    operation_name: str | None,
-) -> int:
-    """The operation's cost as `check_operation` measures it (0 for an operation it cannot find);
-    what a rate limit charges for running it."""
-    operation, fragments = _operation(document, operation_name)
-    if operation is None or schema.query_type is None:
-        return 0
-    analysis = _Analysis(schema, fragments, _with_defaults(operation, variables))
-    return analysis.cost((schema.query_type,), operation.selection_set)
+    return cost
