@@ -167,19 +167,25 @@ async def create_pool(
     through pgbouncer), and `generic_plans` is moot: without a cache every statement is planned
     on every call anyway (README "Behind pgbouncer")."""
     if settings.database_pooler == "pgbouncer":
-        pool = await asyncpg.create_pool(
+        # asyncpg.create_pool with its defaults, building our subclass, as below.
+        bounced = _MeasuredPool(
             url,
             timeout=settings.pool_timeout_ms / 1000,
             min_size=settings.pool_min_size if min_size is None else min_size,
             max_size=settings.pool_max_size,
+            max_queries=50_000,
+            max_inactive_connection_lifetime=300.0,
             server_settings={"application_name": "detente"},
             statement_cache_size=0,
             command_timeout=settings.statement_timeout_ms / 1000,
             init=init,  # type: ignore[arg-type]
+            loop=None,
             connection_class=_PoolConnection,
+            record_class=asyncpg.Record,
         )
-        assert pool is not None
-        return pool
+        bounced.metrics_name = "lookup_pool" if generic_plans else "pool"
+        await bounced
+        return bounced
     server_settings: dict[str, Any] = {
         "statement_timeout": str(settings.statement_timeout_ms),
         "application_name": "detente",
