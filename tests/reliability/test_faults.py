@@ -240,3 +240,28 @@ async def test_requests_past_the_in_flight_cap_get_a_json_503(settings: Settings
             assert (await service.client.get("/health")).status_code == 200
     finally:
         await lock.close()
+
+
+async def test_a_rest_answer_during_an_outage_is_a_problem_never_cached(
+    settings: Settings, server_url: str, fresh_url: str
+) -> None:
+    async with running_service(settings, fresh_url) as service:
+        good = await service.client.get("/v1/topics")
+        assert good.status_code == 200 and good.headers["etag"]
+        async with outage(server_url, fresh_url):
+            during = await service.client.get("/v1/events", params={"limit": 3})
+            assert during.status_code in (500, 503), during.text
+            assert during.headers["content-type"] == "application/problem+json"
+            body = during.json()
+            assert body["code"] in ("INTERNAL_SERVER_ERROR", "SERVICE_UNAVAILABLE") and body["requestId"]
+            assert "Traceback" not in during.text and "asyncpg" not in during.text
+            assert "etag" not in during.headers and during.headers["cache-control"] == "no-store"
+            chart = await service.client.get("/v1/timeline.svg", params={"interval": "YEAR"})
+            assert chart.status_code in (500, 503) and chart.headers["content-type"] == "application/problem+json"
+            assert "etag" not in chart.headers
+            # What was cached before the outage is still served, and still validates.
+            again = await service.client.get("/v1/topics", headers={"if-none-match": good.headers["etag"]})
+            assert again.status_code == 304
+        after = await service.client.get("/v1/events", params={"limit": 3})
+        assert after.status_code == 200 and len(after.json()["items"]) == 3
+        assert after.headers["cache-control"].startswith("public")
