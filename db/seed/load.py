@@ -13,73 +13,14 @@ from typing import Any
 
 import asyncpg
 
-from db.entities import ENTITIES, SLUGGED
+from db.entities import BY_KIND, ENTITIES, SLUGGED
 from db.release import RELEASE_CHANNEL
 from db.seed.changes import record_changes
 from db.seed.read import Dataset, read_dataset
 
-# (table, key column, columns with their array types); the key is the natural key in the files.
-_ENTITY_COLUMNS: dict[str, list[tuple[str, str]]] = {
-    "topic": [("slug", "text"), ("name", "text"), ("description", "text")],
-    "source": [
-        ("slug", "text"),
-        ("title", "text"),
-        ("publisher", "text"),
-        ("url", "text"),
-        ("published_on", "date"),
-        ("published_precision", "text"),
-        ("accessed_on", "date"),
-        ("kind", "text"),
-        ("language", "text"),
-    ],
-    "actor": [
-        ("slug", "text"),
-        ("name", "text"),
-        ("name_zh", "text"),
-        ("kind", "text"),
-        ("country", "text"),
-        ("description", "text"),
-        ("aliases", "text"),
-    ],
-    "metric": [("slug", "text"), ("name", "text"), ("description", "text"), ("unit", "text")],
-    "policy": [
-        ("slug", "text"),
-        ("title", "text"),
-        ("title_zh", "text"),
-        ("issuer_id", "bigint"),
-        ("jurisdiction", "text"),
-        ("instrument", "text"),
-        ("status", "text"),
-        ("announced_on", "date"),
-        ("effective_on", "date"),
-        ("ended_on", "date"),
-        ("summary", "text"),
-        ("official_url", "text"),
-        ("stance", "text"),
-        ("confidence", "text"),
-        ("confidence_note", "text"),
-        ("status_as_of", "date"),
-        ("status_until", "date"),
-        ("status_note", "text"),
-    ],
-    "event": [
-        ("slug", "text"),
-        ("title", "text"),
-        ("summary", "text"),
-        ("date", "date"),
-        ("date_precision", "text"),
-        ("end_date", "date"),
-        ("end_date_precision", "text"),
-        ("category", "text"),
-        ("stance", "text"),
-        ("cooperation_score", "smallint"),
-        ("score_rationale", "text"),
-        ("significance", "smallint"),
-        ("confidence", "text"),
-        ("confidence_note", "text"),
-    ],
-}
-
+# Columns of an entity's table the upsert does not write: set after every record exists
+# (links to records of the same table), or computed by Postgres.
+_WRITTEN_AFTER = {"parent_id", "implements_event_id"}
 
 @dataclass
 class SeedReport:
@@ -136,23 +77,28 @@ async def _write(conn: asyncpg.Connection, data: Dataset, report: SeedReport) ->
     await _delete_missing(conn, report, "topic", [t.slug for t in data.topics])
     await _delete_missing(conn, report, "source", [s.slug for s in data.sources])
 
-    await _upsert(conn, report, "topic", [(t.slug, t.name, t.description) for t in data.topics])
+    await _upsert(
+        conn,
+        report,
+        "topic",
+        [{"slug": t.slug, "name": t.name, "description": t.description} for t in data.topics],
+    )
     await _upsert(
         conn,
         report,
         "source",
         [
-            (
-                s.slug,
-                s.title,
-                s.publisher,
-                s.url,
-                s.published_on.value if s.published_on else None,
-                s.published_on.precision if s.published_on else None,
-                s.accessed_on,
-                s.kind,
-                s.language,
-            )
+            {
+                "slug": s.slug,
+                "title": s.title,
+                "publisher": s.publisher,
+                "url": s.url,
+                "published_on": s.published_on.value if s.published_on else None,
+                "published_precision": s.published_on.precision if s.published_on else None,
+                "accessed_on": s.accessed_on,
+                "kind": s.kind,
+                "language": s.language,
+            }
             for s in data.sources
         ],
     )
@@ -161,38 +107,54 @@ async def _write(conn: asyncpg.Connection, data: Dataset, report: SeedReport) ->
         report,
         "actor",
         [
-            (a.slug, a.name, a.name_zh, a.kind, a.country, a.description, json.dumps(a.aliases))
+            {
+                "slug": a.slug,
+                "name": a.name,
+                "name_zh": a.name_zh,
+                "kind": a.kind,
+                "country": a.country,
+                "description": a.description,
+                "aliases": a.aliases,
+            }
             for a in data.actors
         ],
     )
     await _set_parents(conn, report, [(a.slug, a.parent) for a in data.actors])
-    await _upsert(conn, report, "metric", [(m.slug, m.name, m.description, m.unit) for m in data.metrics])
+    await _upsert(
+        conn,
+        report,
+        "metric",
+        [
+            {"slug": m.slug, "name": m.name, "description": m.description, "unit": m.unit}
+            for m in data.metrics
+        ],
+    )
     actor_ids = await _ids(conn, "actor")
     await _upsert(
         conn,
         report,
         "policy",
         [
-            (
-                p.slug,
-                p.title,
-                p.title_zh,
-                actor_ids[p.issuer],
-                p.jurisdiction,
-                p.instrument,
-                p.status,
-                p.announced_on,
-                p.effective_on,
-                p.ended_on,
-                p.summary,
-                p.official_url,
-                p.stance,
-                p.confidence,
-                p.confidence_note,
-                p.status_as_of,
-                p.status_until,
-                p.status_note,
-            )
+            {
+                "slug": p.slug,
+                "title": p.title,
+                "title_zh": p.title_zh,
+                "issuer_id": actor_ids[p.issuer],
+                "jurisdiction": p.jurisdiction,
+                "instrument": p.instrument,
+                "status": p.status,
+                "announced_on": p.announced_on,
+                "effective_on": p.effective_on,
+                "ended_on": p.ended_on,
+                "summary": p.summary,
+                "official_url": p.official_url,
+                "stance": p.stance,
+                "confidence": p.confidence,
+                "confidence_note": p.confidence_note,
+                "status_as_of": p.status_as_of,
+                "status_until": p.status_until,
+                "status_note": p.status_note,
+            }
             for p in data.policies
         ],
     )
@@ -201,22 +163,22 @@ async def _write(conn: asyncpg.Connection, data: Dataset, report: SeedReport) ->
         report,
         "event",
         [
-            (
-                e.slug,
-                e.title,
-                e.summary,
-                e.date.value,
-                e.date.precision,
-                e.end_date.value if e.end_date else None,
-                e.end_date.precision if e.end_date else None,
-                e.category,
-                e.stance,
-                e.cooperation_score,
-                e.score_rationale,
-                e.significance,
-                e.confidence,
-                e.confidence_note,
-            )
+            {
+                "slug": e.slug,
+                "title": e.title,
+                "summary": e.summary,
+                "date": e.date.value,
+                "date_precision": e.date.precision,
+                "end_date": e.end_date.value if e.end_date else None,
+                "end_date_precision": e.end_date.precision if e.end_date else None,
+                "category": e.category,
+                "stance": e.stance,
+                "cooperation_score": e.cooperation_score,
+                "score_rationale": e.score_rationale,
+                "significance": e.significance,
+                "confidence": e.confidence,
+                "confidence_note": e.confidence_note,
+            }
             for e in data.events
         ],
     )
@@ -320,17 +282,36 @@ async def _delete_missing(conn: asyncpg.Connection, report: SeedReport, table: s
     report._bump(table, "deleted", int(status.split()[-1]))
 
 
+async def _written_columns(conn: asyncpg.Connection, table: str) -> list[tuple[str, str]]:
+    """The columns of an entity's table the upsert writes, in the table's order (db/entities.py),
+    each with its type as the migrations made it (read from the catalog, not written again)."""
+    found = await conn.fetch(
+        "select attname, format_type(atttypid, atttypmod) as type from pg_attribute "
+        "where attrelid = $1::regclass and attnum > 0 and not attisdropped and attgenerated = ''",
+        table,
+    )
+    types: dict[str, str] = {r["attname"]: r["type"] for r in found}
+    columns = [c for c in BY_KIND[table].table.columns if " " not in c and c != "id"]
+    return [(c, types[c]) for c in columns if c in types and c not in _WRITTEN_AFTER]
+
+
 async def _upsert(
-    conn: asyncpg.Connection, report: SeedReport, table: str, rows: list[tuple[Any, ...]]
+    conn: asyncpg.Connection, report: SeedReport, table: str, records: list[dict[str, Any]]
 ) -> None:
-    columns = _ENTITY_COLUMNS[table]
+    """Inserts or updates the records of `table` by slug. Each record names its values by column:
+    a column the table has and a record lacks (or the reverse) is an error here, not a value
+    written into the wrong column."""
+    columns = await _written_columns(conn, table)
     names = [c for c, _ in columns]
-    # aliases travel as JSON text so one unnest can carry a text[] per row.
+    for record in records[:1]:
+        if set(record) != set(names):
+            raise RuntimeError(f"{table}: the loader writes {sorted(record)}, the table has {sorted(names)}")
+    # An array column (aliases) travels as JSON text, so that one unnest carries an array per row.
+    arrays = {c for c, t in columns if t.endswith("[]")}
     selects = [
-        "array(select jsonb_array_elements_text(v.aliases::jsonb))" if c == "aliases" else f"v.{c}"
-        for c in names
+        f"array(select jsonb_array_elements_text(v.{c}::jsonb))" if c in arrays else f"v.{c}" for c in names
     ]
-    unnest = ", ".join(f"${i + 1}::{t}[]" for i, (_, t) in enumerate(columns))
+    unnest = ", ".join(f"${i + 1}::{'text' if c in arrays else t}[]" for i, (c, t) in enumerate(columns))
     updates = ", ".join(f"{c} = excluded.{c}" for c in names[1:])
     differs = " or ".join(f"{table}.{c} is distinct from excluded.{c}" for c in names[1:])
     sql = f"""
@@ -339,7 +320,8 @@ async def _upsert(
         on conflict (slug) do update set {updates} where {differs}
         returning (xmax = 0) as inserted
     """
-    result = await conn.fetch(sql, *[list(col) for col in zip(*rows, strict=True)] or [[]] * len(names))
+    values = [[json.dumps(r[c]) if c in arrays else r[c] for r in records] for c in names]
+    result = await conn.fetch(sql, *values)
     inserted = sum(1 for r in result if r["inserted"])
     report._bump(table, "inserted", inserted)
     report._bump(table, "updated", len(result) - inserted)
