@@ -5,7 +5,6 @@ from __future__ import annotations
 import strawberry
 
 from db import actors as db_actors
-from db.paging import Row
 from schema.context import Context
 from schema.enums import ActorKind
 from schema.errors import BadRequest
@@ -65,21 +64,6 @@ class Actor(Node):
     )
     description: str = strawberry.field(description="Who or what this is, from the sources.")
     aliases: list[str] = strawberry.field(description="Other names and abbreviations.")
-
-    @classmethod
-    def from_row(cls, row: Row) -> Actor:
-        return cls(
-            pk=row["id"],
-            parent_pk=row["parent_id"],
-            id=cls.global_id_of(row),
-            slug=row["slug"],
-            name=row["name"],
-            name_zh=row["name_zh"],
-            kind=ActorKind(row["kind"]),
-            country=row["country"],
-            description=row["description"],
-            aliases=list(row["aliases"]),
-        )
 
     parent = to_one_field(
         ToOne("actor", "parent_id"),

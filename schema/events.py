@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 import strawberry
 
 from db import events as db_events
-from db.paging import Row
 from schema.context import Context
 from schema.enums import Confidence, DatePrecision, EventCategory, Role, Stance
 from schema.errors import BadRequest
@@ -184,30 +183,6 @@ class Event(Node):
         "instead. `timeline` and `eventCounts` count only events with true here, so one act "
         "is counted once; the event keeps its own cooperationScore."
     )
-
-    @classmethod
-    def from_row(cls, row: Row) -> Event:
-        end_precision = row["end_date_precision"]
-        return cls(
-            pk=row["id"],
-            implements_pk=row["implements_event_id"],
-            id=cls.global_id_of(row),
-            slug=row["slug"],
-            title=row["title"],
-            summary=row["summary"],
-            date=row["date"],
-            date_precision=DatePrecision(row["date_precision"]),
-            end_date=row["end_date"],
-            end_date_precision=DatePrecision(end_precision) if end_precision else None,
-            category=EventCategory(row["category"]),
-            stance=Stance(row["stance"]),
-            cooperation_score=row["cooperation_score"],
-            score_rationale=row["score_rationale"],
-            significance=row["significance"],
-            confidence=Confidence(row["confidence"]),
-            confidence_note=row["confidence_note"],
-            counted_in_index=row["counted_in_index"],
-        )
 
     implements = to_one_field(
         ToOne("event", "implements_event_id"),

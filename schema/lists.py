@@ -41,6 +41,7 @@ FilterConvert = Callable[[Context, Any], Awaitable[Any]]
 Count = Callable[[], Awaitable[int]]
 
 FIELD_SPEC = "detente.spec"
+LINK_ATTRIBUTE = "detente.link_attribute"  # a to-one link's private attribute (schema/rows.py)
 
 Slug = Annotated[str, strawberry.argument(description="The record's slug.")]
 Search = Annotated[
@@ -332,4 +333,6 @@ def to_one_field(
         "info": Info,
         "return": node_type | None if nullable else node_type,
     }
-    return strawberry.field(resolver=resolve, description=description, metadata={FIELD_SPEC: spec})
+    return strawberry.field(
+        resolver=resolve, description=description, metadata={FIELD_SPEC: spec, LINK_ATTRIBUTE: attribute}
+    )

@@ -79,20 +79,6 @@ class Observation(Node):
         key = f"{row['metric_slug']}/{row['entity_slug']}/{row['date'].isoformat()}"
         return strawberry.ID(to_global_id("Observation", key))
 
-    @classmethod
-    def from_row(cls, row: Row) -> Observation:
-        return cls(
-            id=cls.global_id_of(row),
-            metric_pk=row["metric_id"],
-            entity_pk=row["entity_id"],
-            source_pk=row["source_id"],
-            date=row["date"],
-            date_precision=DatePrecision(row["date_precision"]),
-            value=row["value"],
-            confidence=Confidence(row["confidence"]),
-            note=row["note"],
-        )
-
     entity = to_one_field(
         ToOne("actor", "entity_id"),
         "entity_pk",
@@ -117,17 +103,6 @@ class Metric(Node):
     name: str = strawberry.field(description="Name of the metric.")
     description: str = strawberry.field(description="What is measured, and how.")
     unit: str = strawberry.field(description="What one unit of `value` means, e.g. USD billions.")
-
-    @classmethod
-    def from_row(cls, row: Row) -> Metric:
-        return cls(
-            pk=row["id"],
-            id=cls.global_id_of(row),
-            slug=row["slug"],
-            name=row["name"],
-            description=row["description"],
-            unit=row["unit"],
-        )
 
     observations = relation_field(
         "metric.observations",

@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 import strawberry
 
 from db import policies as db_policies
-from db.paging import Row
 from schema.context import Context
 from schema.enums import Confidence, Instrument, PolicyStatus, Stance
 from schema.errors import BadRequest
@@ -122,32 +121,6 @@ class Policy(Node):
         description="True when statusUntil has passed (as of today) and no source from then on "
         "confirms what followed: the status is the last one confirmed, not necessarily today's."
     )
-
-    @classmethod
-    def from_row(cls, row: Row) -> Policy:
-        return cls(
-            pk=row["id"],
-            issuer_pk=row["issuer_id"],
-            id=cls.global_id_of(row),
-            slug=row["slug"],
-            title=row["title"],
-            title_zh=row["title_zh"],
-            jurisdiction=row["jurisdiction"],
-            instrument=Instrument(row["instrument"]),
-            status=PolicyStatus(row["status"]),
-            announced_on=row["announced_on"],
-            effective_on=row["effective_on"],
-            ended_on=row["ended_on"],
-            summary=row["summary"],
-            official_url=row["official_url"],
-            stance=Stance(row["stance"]),
-            confidence=Confidence(row["confidence"]),
-            confidence_note=row["confidence_note"],
-            status_as_of=row["status_as_of"],
-            status_until=row["status_until"],
-            status_note=row["status_note"],
-            status_unconfirmed=row["status_unconfirmed"],
-        )
 
     issuer = to_one_field(
         ToOne("actor", "issuer_id"), "issuer_pk", ("schema.actors", "Actor"), "The actor that issued it."

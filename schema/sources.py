@@ -7,7 +7,6 @@ import datetime as dt
 import strawberry
 
 from db import sources as db_sources
-from db.paging import Row
 from schema.enums import DatePrecision, SourceKind
 from schema.events import EventFilter, event_filter
 from schema.lists import relation_field
@@ -56,23 +55,6 @@ class Source(Node):
     accessed_on: dt.date = strawberry.field(description="When a curator read it.")
     kind: SourceKind = strawberry.field(description="What kind of document it is.")
     language: str = strawberry.field(description="Its language (BCP 47 tag).")
-
-    @classmethod
-    def from_row(cls, row: Row) -> Source:
-        precision = row["published_precision"]
-        return cls(
-            pk=row["id"],
-            id=cls.global_id_of(row),
-            slug=row["slug"],
-            title=row["title"],
-            publisher=row["publisher"],
-            url=row["url"],
-            published_on=row["published_on"],
-            published_precision=DatePrecision(precision) if precision else None,
-            accessed_on=row["accessed_on"],
-            kind=SourceKind(row["kind"]),
-            language=row["language"],
-        )
 
     events = relation_field(
         "source.events",

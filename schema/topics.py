@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import strawberry
 
-from db.paging import Row
 from schema.events import EventFilter, event_filter
 from schema.lists import relation_field
 from schema.node import Node
@@ -18,16 +17,6 @@ class Topic(Node):
     slug: str = strawberry.field(description="Stable, human-readable identifier.")
     name: str = strawberry.field(description="Name of the topic.")
     description: str = strawberry.field(description="What the topic covers.")
-
-    @classmethod
-    def from_row(cls, row: Row) -> Topic:
-        return cls(
-            pk=row["id"],
-            id=cls.global_id_of(row),
-            slug=row["slug"],
-            name=row["name"],
-            description=row["description"],
-        )
 
     events = relation_field(
         "topic.events",
