@@ -18,9 +18,6 @@ from db.release import RELEASE_CHANNEL
 from db.seed.changes import record_changes
 from db.seed.read import Dataset, read_dataset
 
-# Columns of an entity's table the upsert does not write: set after every record exists
-# (links to records of the same table), or computed by Postgres.
-_WRITTEN_AFTER = {"parent_id", "implements_event_id"}
 
 @dataclass
 class SeedReport:
@@ -119,7 +116,7 @@ async def _write(conn: asyncpg.Connection, data: Dataset, report: SeedReport) ->
             for a in data.actors
         ],
     )
-    await _set_parents(conn, report, [(a.slug, a.parent) for a in data.actors])
+    await _set_links(conn, report, "actor", "parent_id", [(a.slug, a.parent) for a in data.actors])
     await _upsert(
         conn,
         report,
@@ -182,7 +179,9 @@ async def _write(conn: asyncpg.Connection, data: Dataset, report: SeedReport) ->
             for e in data.events
         ],
     )
-    await _set_implements(conn, report, [(e.slug, e.implements) for e in data.events])
+    await _set_links(
+        conn, report, "event", "implements_event_id", [(e.slug, e.implements) for e in data.events]
+    )
     await _observations(conn, report, data, actor_ids)
 
     ids = {e.kind: await _ids(conn, e.kind) for e in SLUGGED if e.kind != "actor"}
@@ -291,8 +290,11 @@ async def _written_columns(conn: asyncpg.Connection, table: str) -> list[tuple[s
         table,
     )
     types: dict[str, str] = {r["attname"]: r["type"] for r in found}
-    columns = [c for c in BY_KIND[table].table.columns if " " not in c and c != "id"]
-    return [(c, types[c]) for c in columns if c in types and c not in _WRITTEN_AFTER]
+    entity = BY_KIND[table].table
+    # Links to records of the same table are set once every record exists (_set_links).
+    later = {c for c, r in entity.references.items() if r.table == table}
+    columns = [c for c in entity.columns if " " not in c and c != "id"]
+    return [(c, types[c]) for c in columns if c in types and c not in later]
 
 
 async def _upsert(
@@ -327,39 +329,25 @@ async def _upsert(
     report._bump(table, "updated", len(result) - inserted)
 
 
-async def _set_parents(
-    conn: asyncpg.Connection, report: SeedReport, pairs: list[tuple[str, str | None]]
+async def _set_links(
+    conn: asyncpg.Connection, report: SeedReport, table: str, column: str, pairs: list[tuple[str, str | None]]
 ) -> None:
-    status = await conn.execute(
-        """
-        update actor a set parent_id = p.id
-        from unnest($1::text[], $2::text[]) as v(slug, parent_slug)
-        left join actor p on p.slug = v.parent_slug
-        where a.slug = v.slug and a.parent_id is distinct from p.id
-        """,
-        [s for s, _ in pairs],
-        [p for _, p in pairs],
-    )
-    report._bump("actor", "updated", int(status.split()[-1]))
-
-
-async def _set_implements(
-    conn: asyncpg.Connection, report: SeedReport, pairs: list[tuple[str, str | None]]
-) -> None:
-    """Each event's `implements` link, once every event exists (a link may name an event added
-    in this same load). One statement, so the one-level rule (checked at commit) sees only the
+    """Each record's link to another record of its own table (an actor's parent, the event an
+    event implements), by slug, once every record exists: a link may name one added in this same
+    load. One statement, so a rule checked at commit (one level of `implements`) sees only the
     final links."""
+    target = BY_KIND[table].table.references[column].table
     status = await conn.execute(
-        """
-        update event e set implements_event_id = t.id
+        f"""
+        update {table} r set {column} = t.id
         from unnest($1::text[], $2::text[]) as v(slug, target_slug)
-        left join event t on t.slug = v.target_slug
-        where e.slug = v.slug and e.implements_event_id is distinct from t.id
+        left join {target} t on t.slug = v.target_slug
+        where r.slug = v.slug and r.{column} is distinct from t.id
         """,
         [s for s, _ in pairs],
         [t for _, t in pairs],
     )
-    report._bump("event", "updated", int(status.split()[-1]))
+    report._bump(table, "updated", int(status.split()[-1]))
 
 
 async def _observations(
