@@ -34,7 +34,6 @@ import asyncio
 import contextlib
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -51,6 +50,7 @@ import httpx
 from api.database import with_database
 from bench.chaos import PAGE_SIZES, QUERY, REQUEST_TIMEOUT_MS, Answer, _ask, _client_loop, answer_kinds
 from bench.pgserver import PgServer, free_port, streaming_pair, wait_replayed
+from bench.redisserver import RedisServer
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out" / "cluster"
@@ -85,49 +85,6 @@ class Shape:
 
 FULL = Shape(FIXTURE_SEEDS, RELEASE_SEEDS, clients=8, fault_s=5.0, settle_s=3.0)
 SHORT = Shape(FIXTURE_SEEDS, RELEASE_SEEDS, clients=4, fault_s=1.0, settle_s=1.0)
-
-
-REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
-
-
-class Redis:
-    """redis-server on a free port, no persistence; stopped and started again on the same port."""
-
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
-        self.port = free_port()
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        with (self.directory / "redis.log").open("ab") as log:
-            self.process = subprocess.Popen(
-                [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-                 "--appendonly", "no", "--dir", str(self.directory)],
-                stdout=log,
-                stderr=log,
-            )  # fmt: skip
-        _wait_port(self.port, lambda: self.process is not None and self.process.poll() is None)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(10)
-
-
-def _wait_port(port: int, alive: Callable[[], bool], timeout_s: float = 15.0) -> None:
-    import socket
-
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline and alive():
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
-            return
-        time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on port {port}")
 
 
 class Service:
@@ -366,7 +323,7 @@ async def run(shape: Shape) -> dict[str, Any]:
     OUT.mkdir(parents=True, exist_ok=True)
     for old in OUT.glob("*.log"):
         old.unlink()
-    redis = Redis(OUT / "redis")
+    redis = RedisServer(OUT / "redis")
     redis.start()
     try:
         with streaming_pair(OUT / "pg") as (primary, replica):
@@ -379,7 +336,7 @@ async def _run(
     shape: Shape,
     primary: PgServer,
     replica: PgServer,
-    redis: Redis,
+    redis: RedisServer,
     migrate_and_load: Callable[[str, Path], Awaitable[None]],
     load_seeds: Callable[..., Awaitable[Any]],
 ) -> dict[str, Any]:
@@ -421,7 +378,7 @@ async def _load(
     shape: Shape,
     primary: PgServer,
     replica: PgServer,
-    redis: Redis,
+    redis: RedisServer,
     services: list[Service],
     balancer: RoundRobin,
     probe: httpx.AsyncClient,

@@ -14,8 +14,8 @@ from starlette.requests import Request
 
 from api.ratelimit import Client, RateLimiter, parse_keys, rate_limited_problem
 from api.settings import Settings
+from bench.redisserver import redis_server
 from tests.conftest import running_service
-from tests.redisserver import redis_server
 
 WINDOW = 1_000_000  # seconds: no window ends during a test
 POLICY = re.compile(r'^"cost";q=(\d+);w=(\d+);qu="points"$')

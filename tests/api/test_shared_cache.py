@@ -15,9 +15,9 @@ import pytest
 
 from api.settings import Settings
 from api.shared_cache import RedisLink, SharedCache
+from bench.redisserver import RedisServer, redis_server
 from schema.bounded import BoundedCache
 from tests.conftest import Service, running_service
-from tests.redisserver import RedisServer, redis_server
 
 QUERY = "{ topics { totalCount } }"
 ANSWER = {"data": {"topics": {"totalCount": 3}}}

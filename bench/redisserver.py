@@ -1,10 +1,12 @@
-"""A Redis server of the test's own (the machine's is shared and never stopped): on a free loopback
-port that stays the same across restarts, without persistence, stopped, frozen and restarted at will."""
+"""A Redis server of a test's or a run's own (the machine's is shared and never stopped): on a free
+loopback port that stays the same across restarts, without persistence, stopped, frozen and
+restarted at will. The tests and `make cluster` (bench/cluster.py) use it."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -16,6 +18,7 @@ import redis
 from bench.pgserver import free_port
 
 START_DEADLINE_S = 30.0  # a bound for a broken start to fail the test, not a measurement
+REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 
 
 class RedisServer:
@@ -29,9 +32,10 @@ class RedisServer:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
         with (self.directory / "redis.log").open("ab") as log:
             self.process = subprocess.Popen(
-                ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+                [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
                  "--appendonly", "no", "--dir", str(self.directory)],
                 stdout=log,
                 stderr=subprocess.STDOUT,
