@@ -17,6 +17,7 @@ import brotli
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.negotiation import weighted
 from schema.bounded import BoundedCache
 
 # Measured (bench/COMPRESSION.md), on the 13.7 KB answer: brotli 5 is about 6% smaller than
@@ -34,17 +35,7 @@ def negotiate(accept_encoding: str | None) -> str | None:
     or only codings we do not have). Ties go to brotli."""
     if not accept_encoding:
         return None
-    weights: dict[str, float] = {}
-    for part in accept_encoding.split(",")[:32]:
-        name, *params = (p.strip() for p in part.split(";"))
-        quality = 1.0
-        for param in params:
-            if param.lower().startswith("q="):
-                try:
-                    quality = float(param[2:])
-                except ValueError:
-                    quality = 0.0
-        weights[name.lower()] = quality
+    weights = dict(weighted(accept_encoding, 32))
     star = weights.get("*", 0.0)
     best, best_quality = None, 0.0
     for coding in CODINGS:

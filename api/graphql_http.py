@@ -27,6 +27,7 @@ from api.cdn import RELEASE_PARAMETER, cdn_headers, pin_mismatch
 from api.compression import CODINGS, add_vary, coded_etag, encode, negotiate
 from api.database import DATABASE_ERRORS
 from api.engine import CACHE_CONTROL_GET, Engine, RateLimited, etag_of, etags, request_id
+from api.negotiation import weighted
 from api.persisted import PersistedQueries, PersistedQueryError
 from api.ratelimit import UnknownKey, refusal_message
 from api.settings import Settings
@@ -54,18 +55,7 @@ def _media_type(accept: str | None) -> str | None:
     """The response type for an Accept header; None when we can serve none of its types."""
     if not accept:
         return JSON
-    ranges = []
-    for part in accept.split(","):
-        media, *params = (p.strip() for p in part.split(";"))
-        quality = 1.0
-        for param in params:
-            if param.startswith("q="):
-                try:
-                    quality = float(param[2:])
-                except ValueError:
-                    quality = 0.0
-        ranges.append((quality, media.lower()))
-    for _, media in sorted(ranges, key=lambda r: -r[0]):
+    for media, _ in sorted(weighted(accept, 50), key=lambda r: -r[1]):  # stable: ties in order
         if media == GRAPHQL_RESPONSE:
             return GRAPHQL_RESPONSE
         # Legacy clients (and */*) get application/json, as the spec's watershed rules ask.

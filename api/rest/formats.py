@@ -11,6 +11,8 @@ from typing import Any
 
 import orjson
 
+from api.negotiation import weighted
+
 
 @dataclass(frozen=True)
 class Format:
@@ -31,18 +33,7 @@ def negotiate(accept: str | None, offered: Sequence[Format]) -> Format | None:
     wildcard); None when it accepts none of them."""
     if not accept:
         return offered[0]
-    ranges: list[tuple[float, int, str]] = []
-    for index, part in enumerate(accept.split(",")[:50]):
-        media, *params = (p.strip() for p in part.split(";"))
-        quality = 1.0
-        for param in params:
-            if param.startswith("q="):
-                try:
-                    quality = float(param[2:])
-                except ValueError:
-                    quality = 0.0
-        ranges.append((quality, index, media.lower()))
-    for quality, _, media in sorted(ranges, key=lambda r: (-r[0], r[1])):
+    for media, quality in sorted(weighted(accept, 50), key=lambda r: -r[1]):  # stable: ties in order
         if quality <= 0:
             continue
         if media in ("*/*", "application/*"):
