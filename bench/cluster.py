@@ -120,17 +120,16 @@ class Service:
                 self.process.wait(10)
 
     async def ready(self, client: httpx.AsyncClient) -> dict[str, Any] | None:
-        with contextlib.suppress(httpx.TransportError, ValueError):
-            response = await client.get(f"{self.url}/ready")
-            if response.status_code == 200:
-                body: dict[str, Any] = response.json()
-                return body
-        return None
+        """Its `/ready`, or None when it is not ready or does not answer."""
+        return await self._json(client, "/ready")
 
     async def stats(self, client: httpx.AsyncClient) -> dict[str, Any] | None:
         """Its `/cluster/stats`, or None when it does not answer."""
+        return await self._json(client, "/cluster/stats")
+
+    async def _json(self, client: httpx.AsyncClient, path: str) -> dict[str, Any] | None:
         with contextlib.suppress(httpx.TransportError, ValueError):
-            response = await client.get(f"{self.url}/cluster/stats")
+            response = await client.get(f"{self.url}{path}")
             if response.status_code == 200:
                 body: dict[str, Any] = response.json()
                 return body
