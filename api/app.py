@@ -24,7 +24,7 @@ from api.compression import CompressionMiddleware
 from api.database import DATABASE_ERRORS, PoolInit, create_pool
 from api.engine import Engine
 from api.graphql_http import GraphQLEndpoint
-from api.middleware import RequestIdMiddleware
+from api.middleware import RequestIdMiddleware, request_id
 from api.pages import Pages
 from api.replicas import PinReadsMiddleware, RoutedPool, Router, open_router
 from api.rest.openapi import rest_api
@@ -77,9 +77,8 @@ async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     code = _HTTP_CODES.get(exc.status_code, "BAD_REQUEST")
     metrics.ERRORS.labels(code).inc()
-    request_id = str(request.scope.get("state", {}).get("request_id", "-"))
     return JSONResponse(
-        {"errors": [{"message": exc.detail, "extensions": {"code": code, "requestId": request_id}}]},
+        {"errors": [{"message": exc.detail, "extensions": {"code": code, "requestId": request_id(request)}}]},
         status_code=exc.status_code,
         headers={**(exc.headers or {}), "cache-control": "no-store"},
     )

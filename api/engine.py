@@ -23,6 +23,7 @@ from api import metrics
 from api.background import within
 from api.cdn import cdn_headers
 from api.compression import add_vary, coded_etag, encode, is_text, negotiate
+from api.middleware import request_id
 from api.ratelimit import Quota, RateLimiter
 from api.release_tag import ReleaseTag
 from api.settings import Settings
@@ -34,12 +35,11 @@ from schema.context import new_context
 logger = logging.getLogger("detente.http")
 
 CACHE_CONTROL_GET = "public, max-age=60, stale-while-revalidate=600"
+# What both faces say when the database does not answer (503, code SERVICE_UNAVAILABLE).
+UNAVAILABLE_MESSAGE = "The database is unavailable; try again shortly."
+RETRY_AFTER_S = "2"
 
 Answer = tuple[Any, list[GraphQLError]]
-
-
-def request_id(request: Request) -> str:
-    return str(request.scope.get("state", {}).get("request_id", "-"))
 
 
 def etags(header: str | None) -> set[str]:

@@ -26,7 +26,16 @@ from api import metrics
 from api.cdn import RELEASE_PARAMETER, cdn_headers, pin_mismatch
 from api.compression import CODINGS, add_vary, coded_etag, encode, negotiate
 from api.database import DATABASE_ERRORS
-from api.engine import CACHE_CONTROL_GET, Engine, RateLimited, etag_of, etags, request_id
+from api.engine import (
+    CACHE_CONTROL_GET,
+    RETRY_AFTER_S,
+    UNAVAILABLE_MESSAGE,
+    Engine,
+    RateLimited,
+    etag_of,
+    etags,
+)
+from api.middleware import request_id
 from api.negotiation import weighted
 from api.persisted import PersistedQueries, PersistedQueryError
 from api.ratelimit import UnknownKey, refusal_message
@@ -37,8 +46,6 @@ logger = logging.getLogger("detente.http")
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
-UNAVAILABLE_MESSAGE = "The database is unavailable; try again shortly."
-RETRY_AFTER_S = "2"
 # A cacheable answer depends on both: its media type, and its content coding (once large).
 VARY = "accept, accept-encoding"
 

@@ -9,6 +9,7 @@ import time
 import uuid
 
 import orjson
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import metrics
@@ -21,6 +22,11 @@ SECURITY_HEADERS = [(b"x-content-type-options", b"nosniff")]
 # Set here for every answer; a route's own copy (or uvicorn's server name) is dropped.
 _PROBES = frozenset({"/health", "/ready"})
 _REPLACED_HEADERS = {b"server", b"x-content-type-options", REQUEST_ID_HEADER}
+
+
+def request_id(request: Request) -> str:
+    """The id RequestIdMiddleware gave the request ("-" outside it)."""
+    return str(request.scope.get("state", {}).get("request_id", "-"))
 
 
 async def send_json_error(send: Send, status: int, code: str, message: str, request_id: str) -> None:

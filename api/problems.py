@@ -10,6 +10,8 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
+from api.middleware import request_id
+
 PROBLEM_JSON = "application/problem+json"
 
 
@@ -24,7 +26,7 @@ def problem(
         "status": status,
         "detail": detail,
         "code": code,
-        "requestId": str(request.scope.get("state", {}).get("request_id", "-")),
+        "requestId": request_id(request),
         **extra,
     }
     return Response(

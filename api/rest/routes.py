@@ -17,7 +17,8 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
 from api.database import DATABASE_ERRORS
-from api.engine import Engine, request_id
+from api.engine import Engine
+from api.middleware import request_id
 from api.problems import Problem, problem
 from api.rest.documents import (
     RELATION_PAGE,

@@ -11,17 +11,16 @@ from graphql import GraphQLError
 from starlette.requests import Request
 
 from api import metrics
-from api.engine import Engine
+from api.engine import RETRY_AFTER_S, UNAVAILABLE_MESSAGE, Engine
 from api.problems import Problem
 from schema.errors import error_code
 
-UNAVAILABLE = "The database is unavailable; try again shortly."
 # The HTTP status of a GraphQL error's code; any other code of a request's mistake is a 400.
 STATUS_OF_CODE = {"NOT_FOUND": 404, "INTERNAL_SERVER_ERROR": 500, "REQUEST_TIMEOUT": 504}
 
 
 def unavailable() -> Problem:
-    return Problem(503, "SERVICE_UNAVAILABLE", UNAVAILABLE, {"retry-after": "2"})
+    return Problem(503, "SERVICE_UNAVAILABLE", UNAVAILABLE_MESSAGE, {"retry-after": RETRY_AFTER_S})
 
 
 def query_pairs(request: Request, limit: int) -> list[tuple[str, str]]:
