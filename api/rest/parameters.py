@@ -25,7 +25,9 @@ from graphql import (
     GraphQLList,
     GraphQLNamedType,
     GraphQLNonNull,
+    GraphQLObjectType,
     GraphQLScalarType,
+    GraphQLSchema,
     get_named_type,
 )
 
@@ -185,6 +187,13 @@ def signature(gql_field: GraphQLField, path_arguments: Sequence[str] = ()) -> Si
                 )
             )
     return Signature(tuple(parameters), tuple(variables), tuple(arguments), paged, tuple(path_arguments))
+
+
+def field_signature(schema: GraphQLSchema, type_name: str, field_name: str) -> Signature:
+    """The signature of `type_name.field_name` (a route that reads that field takes these)."""
+    owner = schema.type_map[type_name]
+    assert isinstance(owner, GraphQLObjectType)
+    return signature(owner.fields[field_name])
 
 
 def _order_parameter(argument: GraphQLArgument, enum: GraphQLEnumType) -> Parameter:

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphql import GraphQLField, GraphQLObjectType
-
 from api.rest.openapi import Builder
-from api.rest.parameters import signature
-from api.rest_files.routes import DEFAULT_INTERVAL
+from api.rest.parameters import field_signature
+from api.rest_files.routes import CHANGES_FIELD, DEFAULT_INTERVAL, OBSERVATIONS_FIELD, TIMELINE_FIELD
 
 PROBLEM = {"$ref": "#/components/schemas/Problem"}
 
@@ -57,12 +55,9 @@ _RECORDS = {
 }
 
 
-def _parameters(builder: Builder, type_name: str, field_name: str) -> list[dict[str, Any]]:
+def _parameters(builder: Builder, route_field: tuple[str, str]) -> list[dict[str, Any]]:
     """The query parameters of the GraphQL field a route reads, as the routes take them."""
-    owner = builder.gql.type_map[type_name]
-    assert isinstance(owner, GraphQLObjectType)
-    gql_field: GraphQLField = owner.fields[field_name]
-    return [builder.parameter(p) for p in signature(gql_field).parameters]
+    return [builder.parameter(p) for p in field_signature(builder.gql, *route_field).parameters]
 
 
 def openapi_paths(builder: Builder) -> dict[str, dict[str, Any]]:
@@ -71,10 +66,10 @@ def openapi_paths(builder: Builder) -> dict[str, dict[str, Any]]:
         {**p, "required": False, "description": f"{p['description']} Default: {DEFAULT_INTERVAL}."}
         if p["name"] == "interval"
         else p
-        for p in _parameters(builder, "Query", "timeline")
+        for p in _parameters(builder, TIMELINE_FIELD)
     ]
-    observation_params = _parameters(builder, "Metric", "observations")
-    changes_params = _parameters(builder, "Query", "changes")
+    observation_params = _parameters(builder, OBSERVATIONS_FIELD)
+    changes_params = _parameters(builder, CHANGES_FIELD)
     svg = {"image/svg+xml": {"schema": {"type": "string"}}}
     return {
         "/v1/releases/{version}/dataset.zip": {

@@ -15,7 +15,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
-from graphql import GraphQLField, GraphQLObjectType, GraphQLSchema
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -25,7 +24,7 @@ from api.database import DATABASE_ERRORS
 from api.engine import Engine, etags
 from api.problems import Problem
 from api.rest.metering import metered
-from api.rest.parameters import ParameterError, Signature, signature, to_variables
+from api.rest.parameters import ParameterError, Signature, field_signature, to_variables
 from api.rest.run import query_pairs, run_document, unavailable
 from api.rest_files import svg
 from api.rest_files.charts import ChartsPage
@@ -42,6 +41,11 @@ SVG = "image/svg+xml"
 PAGE_SIZE = 100  # observations per GraphQL page (the connection's maximum)
 MAX_OBSERVATION_PAGES = 10_000  # bounds the paging loop: a million observations
 DEFAULT_INTERVAL = "QUARTER"
+# The GraphQL field each filtered route reads; its arguments are the route's parameters (here
+# and in the OpenAPI document, api/rest_files/openapi.py).
+TIMELINE_FIELD = ("Query", "timeline")
+OBSERVATIONS_FIELD = ("Metric", "observations")
+CHANGES_FIELD = ("Query", "changes")
 
 METRIC_DOCUMENT = """
 query MetricFile($slug: String!, $after: String, $filter: ObservationFilter, $orderBy: ObservationOrder) {
@@ -97,22 +101,15 @@ METRIC_CSV_COLUMNS = (
 Work = Callable[[], Awaitable[Response]]
 
 
-def _field(schema: GraphQLSchema, type_name: str, name: str) -> GraphQLField:
-    owner = schema.type_map[type_name]
-    assert isinstance(owner, GraphQLObjectType)
-    found: GraphQLField = owner.fields[name]
-    return found
-
-
 class FileRoutes:
     def __init__(self, engine: Engine, assets: StaticAssets | None = None) -> None:
         self.engine = engine
         gql = engine.schema._schema
         self.store = PackageStore(gql)
         # Each route takes the parameters of the GraphQL field it reads, as the resources do.
-        self.timeline_signature = signature(_field(gql, "Query", "timeline"))
-        self.observation_signature = signature(_field(gql, "Metric", "observations"))
-        self.changes_signature = signature(_field(gql, "Query", "changes"))
+        self.timeline_signature = field_signature(gql, *TIMELINE_FIELD)
+        self.observation_signature = field_signature(gql, *OBSERVATIONS_FIELD)
+        self.changes_signature = field_signature(gql, *CHANGES_FIELD)
         self.no_parameters = Signature((), (), (), paged=False)
         self.dictionary = orjson.dumps(dictionary(gql), option=orjson.OPT_INDENT_2)
         self.charts = ChartsPage(self, assets)
