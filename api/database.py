@@ -166,32 +166,22 @@ async def create_pool(
     does not track). The statement timeout is then asyncpg's `command_timeout` (a cancel request
     through pgbouncer), and `generic_plans` is moot: without a cache every statement is planned
     on every call anyway (README "Behind pgbouncer")."""
+    connection: dict[str, Any]  # what differs: the session's settings and how it is initialised
     if settings.database_pooler == "pgbouncer":
-        # asyncpg.create_pool with its defaults, building our subclass, as below.
-        bounced = _MeasuredPool(
-            url,
-            timeout=settings.pool_timeout_ms / 1000,
-            min_size=settings.pool_min_size if min_size is None else min_size,
-            max_size=settings.pool_max_size,
-            max_queries=50_000,
-            max_inactive_connection_lifetime=300.0,
-            server_settings={"application_name": "detente"},
-            statement_cache_size=0,
-            command_timeout=settings.statement_timeout_ms / 1000,
-            init=init,  # type: ignore[arg-type]
-            loop=None,
-            connection_class=_PoolConnection,
-            record_class=asyncpg.Record,
-        )
-        bounced.metrics_name = "lookup_pool" if generic_plans else "pool"
-        await bounced
-        return bounced
-    server_settings: dict[str, Any] = {
-        "statement_timeout": str(settings.statement_timeout_ms),
-        "application_name": "detente",
-    }
-    if generic_plans:
-        server_settings["plan_cache_mode"] = "force_generic_plan"
+        connection = {
+            "server_settings": {"application_name": "detente"},
+            "statement_cache_size": 0,
+            "command_timeout": settings.statement_timeout_ms / 1000,
+            "init": init,
+        }
+    else:
+        server_settings = {
+            "statement_timeout": str(settings.statement_timeout_ms),
+            "application_name": "detente",
+        }
+        if generic_plans:
+            server_settings["plan_cache_mode"] = "force_generic_plan"
+        connection = {"server_settings": server_settings, "init": _with_record_arrays(init)}
     # asyncpg.create_pool with its defaults, building our subclass (create_pool takes no class).
     pool = _MeasuredPool(
         url,
@@ -200,11 +190,10 @@ async def create_pool(
         max_size=settings.pool_max_size,
         max_queries=50_000,
         max_inactive_connection_lifetime=300.0,
-        server_settings=server_settings,
-        init=_with_record_arrays(init),  # type: ignore[arg-type]
         loop=None,
         connection_class=_PoolConnection,
         record_class=asyncpg.Record,
+        **connection,
     )
     pool.metrics_name = "lookup_pool" if generic_plans else "pool"
     await pool
