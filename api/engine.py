@@ -219,6 +219,7 @@ class Engine:
                 "request deadline passed",
                 extra={"request_id": request_id(request), "deadline_ms": self.settings.request_timeout_ms},
             )
+            metrics.DEADLINES.labels(route).inc()
             return None
         metrics.child(metrics.EXECUTIONS, context.executor).inc()
         if context.statement_timeouts:

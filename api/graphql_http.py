@@ -216,15 +216,7 @@ class GraphQLEndpoint:
 
         answer = await self.engine.execute(request, query, variables, operation_name)
         if answer is None:
-            metrics.DEADLINES.labels("/graphql").inc()
-            return self._error(
-                f"the request did not finish within its deadline of {self.settings.request_timeout_ms} ms "
-                "and was stopped; ask for less, or try again",
-                "REQUEST_TIMEOUT",
-                504,
-                media,
-                request,
-            )
+            return self._error(self.engine.deadline_message(), "REQUEST_TIMEOUT", 504, media, request)
         data, errors = answer
         request_error = bool(errors) and data is None and all(e.path is None for e in errors)
         if to_learn is not None and not request_error:

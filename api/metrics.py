@@ -63,7 +63,7 @@ STATEMENT_TIMEOUTS = Counter(
 )
 DEADLINES = Counter(
     "detente_request_deadline_exceeded",
-    "GraphQL requests stopped at REQUEST_TIMEOUT_MS (answered 504).",
+    "Requests, GraphQL or REST, stopped at REQUEST_TIMEOUT_MS (answered 504).",
     ["route"],
 )
 POOL_CONNECTIONS = Gauge(

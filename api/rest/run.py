@@ -10,7 +10,6 @@ from urllib.parse import parse_qsl
 from graphql import GraphQLError
 from starlette.requests import Request
 
-from api import metrics
 from api.engine import RETRY_AFTER_S, UNAVAILABLE_MESSAGE, Engine
 from api.problems import Problem
 from schema.errors import error_code
@@ -40,7 +39,6 @@ async def run_document(
     """The `data` of the document's answer; a Problem for a deadline passed or any error."""
     answer = await engine.execute(request, query, variables, None, route="/v1")
     if answer is None:
-        metrics.DEADLINES.labels("/v1").inc()
         raise Problem(504, "REQUEST_TIMEOUT", engine.deadline_message())
     data, errors = answer
     if errors:
