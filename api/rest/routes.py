@@ -4,7 +4,6 @@ into JSON, CSV or NDJSON, and every error is problem+json with the GraphQL error
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -16,10 +15,8 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
-from api.database import DATABASE_ERRORS
 from api.engine import Engine
-from api.middleware import request_id
-from api.problems import Problem, problem
+from api.problems import Problem
 from api.rest.documents import (
     RELATION_PAGE,
     SearchShape,
@@ -30,11 +27,9 @@ from api.rest.documents import (
 )
 from api.rest.formats import CSV, EXTENSIONS, FORMATS, JSON, NDJSON, Format, csv_rows, ndjson_rows, negotiate
 from api.rest.metering import metered
-from api.rest.parameters import LIMIT_ALL, MAX_PAGE, ParameterError, Signature, to_variables
+from api.rest.parameters import LIMIT_ALL, MAX_PAGE, Signature, to_variables
 from api.rest.resources import RESOURCES, Kind, Resource
-from api.rest.run import query_pairs, run_document, unavailable
-
-logger = logging.getLogger("detente.rest")
+from api.rest.run import answered, query_pairs, run_document
 
 STREAM_PAGE = MAX_PAGE
 DEFAULT_LIMIT = 20
@@ -110,18 +105,7 @@ class RestEndpoint:
         return found
 
     async def handle(self, request: Request) -> Response:
-        try:
-            response = await self._handle(request)
-        except Problem as error:
-            response = error.answer(request)
-        except ParameterError as error:
-            response = problem(request, 400, error.code, str(error), **error.extra)
-        except DATABASE_ERRORS as error:
-            logger.warning(
-                "database unavailable",
-                extra={"request_id": request_id(request), "error": type(error).__name__},
-            )
-            response = unavailable().answer(request)
+        response = await answered(request, lambda: self._handle(request))
         if request.method == "HEAD" and not isinstance(response, StreamingResponse):
             response.body = b""
         return response

@@ -4,18 +4,41 @@ and turn what went wrong into a problem with the GraphQL error's code."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
 from graphql import GraphQLError
 from starlette.requests import Request
+from starlette.responses import Response
 
+from api.database import DATABASE_ERRORS
 from api.engine import RETRY_AFTER_S, UNAVAILABLE_MESSAGE, Engine
+from api.middleware import request_id
 from api.problems import Problem
+from api.rest.parameters import ParameterError
 from schema.errors import error_code
 
+logger = logging.getLogger("detente.rest")
 # The HTTP status of a GraphQL error's code; any other code of a request's mistake is a 400.
 STATUS_OF_CODE = {"NOT_FOUND": 404, "INTERNAL_SERVER_ERROR": 500, "REQUEST_TIMEOUT": 504}
+
+
+async def answered(request: Request, work: Callable[[], Awaitable[Response]]) -> Response:
+    """What `work` answers, or the problem for what it raised: its Problem, a parameter refused
+    (400 with the parameter's code), or a database that does not answer (503)."""
+    try:
+        return await work()
+    except Problem as refused:
+        return refused.answer(request)
+    except ParameterError as error:
+        return Problem(400, error.code, str(error), **error.extra).answer(request)
+    except DATABASE_ERRORS as error:
+        logger.warning(
+            "database unavailable", extra={"request_id": request_id(request), "error": type(error).__name__}
+        )
+        return unavailable().answer(request)
 
 
 def unavailable() -> Problem:

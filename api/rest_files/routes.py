@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import logging
 import math
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -20,20 +19,17 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from api.assets import StaticAssets
-from api.database import DATABASE_ERRORS
 from api.engine import Engine, etags
 from api.problems import Problem
 from api.rest.metering import metered
-from api.rest.parameters import ParameterError, Signature, field_signature, to_variables
-from api.rest.run import query_pairs, run_document, unavailable
+from api.rest.parameters import Signature, field_signature, to_variables
+from api.rest.run import answered, query_pairs, run_document
 from api.rest_files import svg
 from api.rest_files.charts import ChartsPage
 from api.rest_files.dictionary import dictionary
 from api.rest_files.package import is_version
 from api.rest_files.store import PackageStore
 from schema.release import CITATION
-
-logger = logging.getLogger("detente.files")
 
 CSV = "text/csv; charset=utf-8"
 JSON = "application/json"
@@ -125,18 +121,6 @@ class FileRoutes:
         variables, _ = to_variables(sig, pairs, {})
         return variables
 
-    @staticmethod
-    async def _answer(request: Request, work: Work) -> Response:
-        try:
-            return await work()
-        except Problem as refused:
-            return refused.answer(request)
-        except ParameterError as error:
-            return Problem(400, error.code, str(error), **error.extra).answer(request)
-        except DATABASE_ERRORS:
-            logger.warning("file route failed on the database", exc_info=True)
-            return unavailable().answer(request)
-
     def _cached(
         self, request: Request, media_type: str, build: Callable[[], Awaitable[bytes]], **headers: str
     ) -> Work:
@@ -161,7 +145,7 @@ class FileRoutes:
             self._variables(request, self.no_parameters)
             return self.dictionary
 
-        return await self._answer(request, self._cached(request, JSON, build))
+        return await answered(request, self._cached(request, JSON, build))
 
     async def changes_endpoint(self, request: Request) -> Response:
         async def build() -> bytes:
@@ -178,7 +162,7 @@ class FileRoutes:
                 )
             return orjson.dumps(data["changes"])
 
-        return await self._answer(request, self._cached(request, JSON, build))
+        return await answered(request, self._cached(request, JSON, build))
 
     async def latest_package(self, request: Request) -> Response:
         async def work() -> Response:
@@ -192,7 +176,7 @@ class FileRoutes:
                 headers={"cache-control": "no-cache"},
             )
 
-        return await self._answer(request, work)
+        return await answered(request, work)
 
     async def package(self, request: Request) -> Response:
         version = request.path_params["version"]
@@ -222,7 +206,7 @@ class FileRoutes:
                 return Response(status_code=304, headers=headers)
             return FileResponse(built.path, media_type="application/zip", headers=headers)
 
-        return await self._answer(request, work)
+        return await answered(request, work)
 
     async def _metric(self, request: Request, slug: str, variables: dict[str, Any]) -> dict[str, Any]:
         """The metric with all its (matching) observations, paged through GraphQL."""
@@ -273,7 +257,7 @@ class FileRoutes:
             return out.getvalue().encode()
 
         disposition = f'inline; filename="{slug[:100]}.csv"'
-        return await self._answer(
+        return await answered(
             request, self._cached(request, CSV, build, **{"content-disposition": disposition})
         )
 
@@ -325,7 +309,7 @@ class FileRoutes:
             }
             return orjson.dumps(body, option=orjson.OPT_INDENT_2)
 
-        return await self._answer(request, self._cached(request, JSON, build))
+        return await answered(request, self._cached(request, JSON, build))
 
     async def metric_svg(self, request: Request) -> Response:
         slug = request.path_params["slug"]
@@ -341,7 +325,7 @@ class FileRoutes:
             )
             return svg.metric_svg(metric["name"], metric["unit"], points, subtitle).encode()
 
-        return await self._answer(request, self._cached(request, SVG, build))
+        return await answered(request, self._cached(request, SVG, build))
 
     async def timeline_data(
         self, request: Request, query: list[tuple[str, str]]
@@ -371,10 +355,10 @@ class FileRoutes:
             interval, buckets = await self.timeline_data(request, pairs)
             return svg.timeline_svg(buckets, interval, _subtitle(request, "All events")).encode()
 
-        return await self._answer(request, self._cached(request, SVG, build))
+        return await answered(request, self._cached(request, SVG, build))
 
     async def charts_endpoint(self, request: Request) -> Response:
-        return await self._answer(request, lambda: self.charts.render(request))
+        return await answered(request, lambda: self.charts.render(request))
 
     def routes(self) -> list[BaseRoute]:
         get = ["GET", "HEAD"]
