@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import strawberry
 from graphql import GraphQLError
-from strawberry.types import ExecutionContext
+from strawberry.types import ExecutionContext as StrawberryExecutionContext
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from schema.actors import Actor
 from schema.compiled.executor import CompiledExecutor, bound_plan_cache
 from schema.context import Context
 from schema.errors import CodedErrors, is_public
 from schema.events import Event
+from schema.execution import run_operation
 from schema.guards import Documents, RequestGuard
 from schema.limits import DEFAULT_LIMITS, QueryLimits
 from schema.metrics import Metric, Observation
@@ -32,10 +37,41 @@ logger = logging.getLogger("detente.graphql")
 class DetenteSchema(strawberry.Schema):
     documents: Documents
 
+    async def execute(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        """The operation run by schema/execution.py, or by strawberry's own path for what that
+        does not take on."""
+        if query is not None and root_value is None and allowed_operation_types is None:
+            result = await run_operation(self, query, variable_values, operation_name, context_value)
+            if result is not None:
+                return result
+        return await super().execute(
+            query,
+            variable_values,
+            context_value,
+            root_value,
+            operation_name,
+            allowed_operation_types,
+            operation_extensions,
+        )
+
     def process_errors(
-        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+        self, errors: list[GraphQLError], execution_context: StrawberryExecutionContext | None = None
     ) -> None:
-        context = execution_context.context if execution_context else None
+        self.log_errors(errors, execution_context.context if execution_context else None)
+
+    @staticmethod
+    def log_errors(errors: list[GraphQLError], context: object) -> None:
+        """Logs each error before it is masked: a client error at INFO, any other at ERROR with
+        its traceback; counts the statements Postgres cancelled."""
         request_id = getattr(context, "request_id", "-")
         for error in errors:
             if isinstance(error.original_error, asyncpg.QueryCanceledError) and isinstance(context, Context):

@@ -63,9 +63,31 @@ def error_code(error: GraphQLError) -> str:
     return INTERNAL if error.original_error is not None else "BAD_USER_INPUT"
 
 
+def coded(errors: list[GraphQLError], request_id: str | None) -> list[GraphQLError]:
+    """The errors as a client sees them: each with its stable code; an error that is not
+    public masked to MASKED_MESSAGE, with the request id to quote."""
+    processed: list[GraphQLError] = []
+    for error in errors:
+        if is_public(error):
+            error.extensions = {"code": error_code(error), **(error.extensions or {})}
+            processed.append(error)
+        else:
+            masked = GraphQLError(
+                MASKED_MESSAGE,
+                nodes=error.nodes,
+                source=error.source,
+                positions=error.positions,
+                path=error.path,
+                original_error=None,
+            )
+            masked.extensions = {"code": INTERNAL, **({"requestId": request_id} if request_id else {})}
+            processed.append(masked)
+    return processed
+
+
 class CodedErrors(MaskErrors):
-    """strawberry's masking, plus a stable `extensions.code` on every error and the request id
-    on masked ones."""
+    """strawberry's masking with `coded` (for the operations strawberry's own path answers,
+    see schema/execution.py)."""
 
     def __init__(self) -> None:
         super().__init__(should_mask_error=lambda e: not is_public(e), error_message=MASKED_MESSAGE)
@@ -78,14 +100,4 @@ class CodedErrors(MaskErrors):
             result.errors = self._process_errors(errors)  # type: ignore[attr-defined]
 
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
-        processed: list[GraphQLError] = []
-        for error in errors:
-            if is_public(error):
-                error.extensions = {"code": error_code(error), **(error.extensions or {})}
-                processed.append(error)
-            else:
-                masked = self.anonymise_error(error)
-                request_id = getattr(self.execution_context.context, "request_id", None)
-                masked.extensions = {"code": INTERNAL, **({"requestId": request_id} if request_id else {})}
-                processed.append(masked)
-        return processed
+        return coded(errors, getattr(self.execution_context.context, "request_id", None))

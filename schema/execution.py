@@ -1,0 +1,100 @@
+"""Running one operation: parse and validate through the caches, the input and cost limits,
+then graphql-core's executor with the compiled plans hooked in — without strawberry's
+per-request machinery (its extension runner, execution context and result conversion), which
+cost a quarter of a lookup's server CPU (py-spy, 2026-12-01) for two extensions whose work is
+done here directly: `RequestGuard`'s checks and `CodedErrors`' codes and masking.
+
+Strawberry's `Schema.execute` still answers what this path does not take on (no query text,
+an operation it cannot name, anything but a query, an explicit list of allowed operation
+types), so those keep exactly the answers they had.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, TypeGuard, cast
+
+from graphql import DocumentNode, GraphQLError, OperationDefinitionNode, OperationType, specified_rules
+from graphql import ExecutionResult as GraphQLExecutionResult
+from strawberry.execution import optimized_is_awaitable
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types import ExecutionResult
+
+from schema.cost import check_inputs
+from schema.errors import coded
+
+if TYPE_CHECKING:
+    from schema.build import DetenteSchema
+
+_RULES = list(specified_rules)
+# strawberry's quicker awaitable check (what its own path hands graphql-core), typed as graphql-core asks.
+_is_awaitable = cast("Callable[[Any], TypeGuard[Awaitable[Any]]]", optimized_is_awaitable)
+
+
+def _query_operation(document: DocumentNode, operation_name: str | None) -> OperationDefinitionNode | None:
+    """The operation to run when it is a query this path can name unambiguously, else None."""
+    found = None
+    for definition in document.definitions:
+        if not isinstance(definition, OperationDefinitionNode):
+            continue
+        named = definition.name.value if definition.name is not None else None
+        if operation_name is None or named == operation_name:
+            if found is not None:
+                return None  # several: graphql-core and strawberry word that error
+            found = definition
+    if found is None or found.operation is not OperationType.QUERY:
+        return None
+    return found
+
+
+async def run_operation(
+    schema: DetenteSchema,
+    query: str,
+    variables: dict[str, Any] | None,
+    operation_name: str | None,
+    context: Any,
+) -> ExecutionResult | None:
+    """The operation's result, its errors coded and masked and logged; None when strawberry's
+    own path must answer it (see the module's docstring)."""
+    documents = schema.documents
+    graphql_schema = schema._schema
+    try:
+        document = documents.parse(query)
+        if _query_operation(document, operation_name) is None:
+            return None
+        errors = documents.validate(graphql_schema, query, document, _RULES)
+        if not errors:
+            check_inputs(document, variables, documents.limits)
+            documents.checked_cost(graphql_schema, query, document, variables, operation_name)
+    except GraphQLError as error:  # unparsable, or over a limit
+        return _finish(schema, None, [error], context)
+    except Exception:  # a RecursionError, say: answered as strawberry's path answers it
+        return None
+    if errors:
+        return _finish(schema, None, errors, context)
+    executor_class = schema.execution_context_class or StrawberryGraphQLCoreExecutionContext
+    executor = executor_class.build(
+        graphql_schema,
+        document,
+        None,
+        context,
+        variables,
+        operation_name,
+        is_awaitable=_is_awaitable,
+    )
+    if isinstance(executor, list):  # variables that do not coerce to their types
+        return _finish(schema, None, executor, context)
+    result = executor.execute_operation()
+    if isinstance(result, Awaitable):
+        result = await result
+    assert isinstance(result, GraphQLExecutionResult)  # no incremental delivery is enabled
+    return _finish(schema, result.data, list(result.errors or ()), context)
+
+
+def _finish(
+    schema: DetenteSchema, data: dict[str, Any] | None, errors: list[GraphQLError], context: Any
+) -> ExecutionResult:
+    if not errors:
+        return ExecutionResult(data=data, errors=None)
+    schema.log_errors(errors, context)
+    return ExecutionResult(data=data, errors=coded(errors, getattr(context, "request_id", None)))
