@@ -14,19 +14,32 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, TypeGuard, cast
 
-from graphql import DocumentNode, GraphQLError, OperationDefinitionNode, OperationType, specified_rules
+from graphql import (
+    DocumentNode,
+    GraphQLError,
+    GraphQLSchema,
+    OperationDefinitionNode,
+    OperationType,
+    located_error,
+    specified_rules,
+)
 from graphql import ExecutionResult as GraphQLExecutionResult
+from graphql.execution.values import get_variable_values
 from strawberry.execution import optimized_is_awaitable
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import ExecutionResult
 
+from schema.compiled.executor import CompiledExecutor, HandedBack, known_plan, run_plan
+from schema.compiled.plan import OperationPlan
+from schema.context import Context
 from schema.cost import check_inputs
-from schema.errors import coded
+from schema.errors import PublicError, coded
 
 if TYPE_CHECKING:
     from schema.build import DetenteSchema
 
 _RULES = list(specified_rules)
+MAX_COERCION_ERRORS = 50  # graphql-core's default, which strawberry's path keeps
 # strawberry's quicker awaitable check (what its own path hands graphql-core), typed as graphql-core asks.
 _is_awaitable = cast("Callable[[Any], TypeGuard[Awaitable[Any]]]", optimized_is_awaitable)
 
@@ -60,7 +73,8 @@ async def run_operation(
     graphql_schema = schema._schema
     try:
         document = documents.parse(query)
-        if _query_operation(document, operation_name) is None:
+        operation = _query_operation(document, operation_name)
+        if operation is None:
             return None
         errors = documents.validate(graphql_schema, query, document, _RULES)
         if not errors:
@@ -73,6 +87,14 @@ async def run_operation(
     if errors:
         return _finish(schema, None, errors, context)
     executor_class = schema.execution_context_class or StrawberryGraphQLCoreExecutionContext
+    if issubclass(executor_class, CompiledExecutor) and isinstance(context, Context):
+        plan = known_plan(graphql_schema, operation)
+        if plan is not None:
+            answered = await _planned(graphql_schema, operation, plan, variables, context)
+            if answered is not None:
+                return _finish(schema, *answered, context)
+            # Handed back: the general executor answers, without the plan.
+            executor_class = StrawberryGraphQLCoreExecutionContext
     executor = executor_class.build(
         graphql_schema,
         document,
@@ -89,6 +111,37 @@ async def run_operation(
         result = await result
     assert isinstance(result, GraphQLExecutionResult)  # no incremental delivery is enabled
     return _finish(schema, result.data, list(result.errors or ()), context)
+
+
+async def _planned(
+    schema: GraphQLSchema,
+    operation: OperationDefinitionNode,
+    plan: OperationPlan,
+    variables: dict[str, Any] | None,
+    context: Context,
+) -> tuple[dict[str, Any] | None, list[GraphQLError]] | None:
+    """A known plan run without building graphql-core's executor: the variables coerced as it
+    coerces them, root fields' errors located and nulled as it does; None when handed back."""
+    coerced = get_variable_values(
+        schema, operation.variable_definitions or (), variables or {}, max_errors=MAX_COERCION_ERRORS
+    )
+    if isinstance(coerced, list):
+        return None, coerced
+    errors: list[GraphQLError] = []
+
+    def root_error(key: str, error: PublicError) -> None:
+        root = plan.by_key[key]
+        located = located_error(error, list(root.nodes), [key])
+        if not root.nullable:
+            raise located
+        errors.append(located)
+
+    try:
+        return await run_plan(schema, plan, context, coerced, root_error), errors
+    except GraphQLError as error:  # a non-null root field's error nulls the whole data
+        return None, [*errors, error]
+    except HandedBack:
+        return None
 
 
 def _finish(

@@ -24,9 +24,9 @@ import asyncpg
 from graphql import GraphQLError, GraphQLObjectType, GraphQLSchema, OperationDefinitionNode
 
 from schema.bounded import BoundedCache
-from schema.compiled.adapter import GroupedFieldSet, RootFieldsHook
+from schema.compiled.adapter import GroupedFieldSet, RootFieldsHook, VariableValues
 from schema.compiled.plan import NestedPublicError, OperationPlan, Unsupported, compile_operation
-from schema.compiled.run import Runner
+from schema.compiled.run import RootError, Runner
 from schema.context import Context
 from schema.errors import PublicError
 from schema.limits import AST_BYTES_PER_CHAR, DEFAULT_LIMITS, QueryLimits
@@ -100,7 +100,64 @@ _UNREACHABLE: tuple[type[Exception], ...] = (
 _HANDED_BACK: tuple[type[Exception], ...] = (Unsupported, NestedPublicError, *_UNREACHABLE)
 
 
+class HandedBack(Exception):
+    """The plan gave the operation back (a named case, see the module's docstring); the general
+    executor answers it."""
+
+
+def known_plan(schema: GraphQLSchema, operation: OperationDefinitionNode) -> OperationPlan | None:
+    """The plan compiled for this operation, if one is cached (None also when none can be)."""
+    return _plans(schema).get(operation)[1]
+
+
+async def run_plan(
+    schema: GraphQLSchema,
+    plan: OperationPlan,
+    context: Context,
+    variables: VariableValues,
+    root_error: RootError,
+) -> dict[str, Any]:
+    """The root fields' data from the plan. A client error in a root field's arguments goes to
+    `root_error` (which records it, or raises the located error when the field cannot be
+    null); an unexpected exception is logged and raised as an error located at the first root
+    field, to be masked; raises HandedBack for the named cases."""
+    try:
+        data = await Runner(schema, context, variables).run(plan, root_error)
+    except GraphQLError:  # a client error in a non-null root field, located by root_error
+        STATS.compiled += 1
+        raise
+    except asyncpg.QueryCanceledError as error:
+        # Out of time (statement_timeout): the general executor would only wait as long again.
+        STATS.timed_out += 1
+        raise GraphQLError(str(error), path=[plan.roots[0].key], original_error=error) from error
+    except _HANDED_BACK as error:
+        STATS.fell_back += 1
+        context.executor = "fallback"
+        logger.warning(
+            "plan handed back to the general executor: %s: %s",
+            type(error).__name__,
+            error,
+            extra={"request_id": context.request_id},
+        )
+        raise HandedBack from error
+    except Exception as error:
+        STATS.failed += 1
+        logger.error(
+            "plan failed (request %s)",
+            context.request_id,
+            exc_info=error,
+            extra={"request_id": context.request_id},
+        )
+        raise GraphQLError(str(error), path=[plan.roots[0].key], original_error=error) from error
+    STATS.compiled += 1
+    context.executor = "compiled"
+    return data
+
+
 class CompiledExecutor(RootFieldsHook):
+    """graphql-core's executor with the root fields run by the operation's plan (compiled on
+    the operation's first run; schema/execution.py runs known plans without this executor)."""
+
     def run_root(self, root_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet) -> Any:
         if not isinstance(self.context_value, Context):
             return None
@@ -126,33 +183,6 @@ class CompiledExecutor(RootFieldsHook):
             self.root_field_error(root_type, grouped_field_set, key, error)
 
         try:
-            data = await Runner(self.schema, context, self.variable_values).run(plan, root_error)
-        except GraphQLError:  # a client error in a non-null root field, located by root_error
-            STATS.compiled += 1
-            raise
-        except asyncpg.QueryCanceledError as error:
-            # Out of time (statement_timeout): the general executor would only wait as long again.
-            STATS.timed_out += 1
-            raise GraphQLError(str(error), path=[plan.roots[0].key], original_error=error) from error
-        except _HANDED_BACK as error:
-            STATS.fell_back += 1
-            context.executor = "fallback"
-            logger.warning(
-                "plan handed back to the general executor: %s: %s",
-                type(error).__name__,
-                error,
-                extra={"request_id": context.request_id},
-            )
+            return await run_plan(self.schema, plan, context, self.variable_values, root_error)
+        except HandedBack:
             return await self.general(root_type, grouped_field_set)
-        except Exception as error:
-            STATS.failed += 1
-            logger.error(
-                "plan failed (request %s)",
-                context.request_id,
-                exc_info=error,
-                extra={"request_id": context.request_id},
-            )
-            raise GraphQLError(str(error), path=[plan.roots[0].key], original_error=error) from error
-        STATS.compiled += 1
-        context.executor = "compiled"
-        return data

@@ -232,11 +232,17 @@ class RootField:
     connection: ConnectionPlan | None = None
     target: ObjectPlan | None = None  # BySlug
     targets: dict[str, ObjectPlan] = field(default_factory=dict)  # NodeLookup, by type name
+    nodes: tuple[FieldNode, ...] = ()  # the field's selections, where its errors are located
+    nullable: bool = True  # whether an error in it nulls only the field (else all the data)
 
 
 @dataclass
 class OperationPlan:
     roots: list[RootField]
+
+    @cached_property
+    def by_key(self) -> dict[str, RootField]:
+        return {root.key: root for root in self.roots}
 
 
 def _unwrap(type_: GraphQLOutputType) -> tuple[GraphQLOutputType, bool]:
@@ -458,7 +464,14 @@ def compile_operation(
     if query is None or operation.operation.value != "query" or _uses_directives(operation, fragments):
         return None
     compiler = _Compiler(schema, fragments, variables, operation)
+    roots = []
     try:
-        return OperationPlan([compiler.root(query, k, d) for k, d in grouped_field_set.items()])
+        for key, details in grouped_field_set.items():
+            root = compiler.root(query, key, details)
+            root.nodes = tuple(d.node for d in details)
+            if root.spec is not None:
+                root.nullable = not isinstance(query.fields[details[0].node.name.value].type, GraphQLNonNull)
+            roots.append(root)
     except Unsupported:
         return None
+    return OperationPlan(roots)
