@@ -3,10 +3,12 @@ answer for any failure, and one access-log line per response."""
 
 from __future__ import annotations
 
+import itertools
 import logging
+import os
 import re
+import secrets
 import time
-import uuid
 
 import orjson
 from starlette.requests import Request
@@ -22,6 +24,25 @@ SECURITY_HEADERS = [(b"x-content-type-options", b"nosniff")]
 # Set here for every answer; a route's own copy (or uvicorn's server name) is dropped.
 _PROBES = frozenset({"/health", "/ready"})
 _REPLACED_HEADERS = {b"server", b"x-content-type-options", REQUEST_ID_HEADER}
+
+
+class _RequestIds:
+    """Request ids unique across processes and cheap to make: a random prefix per process
+    (made again in a forked child) and a counter (uuid4 cost 2% of a lookup's CPU)."""
+
+    def __init__(self) -> None:
+        self.reset()
+        os.register_at_fork(after_in_child=self.reset)
+
+    def reset(self) -> None:
+        self.prefix = secrets.token_hex(8)
+        self.counter = itertools.count(1)
+
+    def next(self) -> str:
+        return f"{self.prefix}{next(self.counter):016x}"
+
+
+_REQUEST_IDS = _RequestIds()
 
 
 def request_id(request: Request) -> str:
@@ -63,7 +84,7 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send)
             return
         given = dict(scope["headers"]).get(REQUEST_ID_HEADER, b"")
-        request_id = given.decode("ascii") if _SANE_REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+        request_id = given.decode("ascii") if _SANE_REQUEST_ID.fullmatch(given) else _REQUEST_IDS.next()
         scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
         status = 500

@@ -48,6 +48,8 @@ async def test_request_id_is_echoed_or_made(service: Service) -> None:
     assert given.headers["x-request-id"] == "abc-123"
     made = await service.client.get("/health")
     assert len(made.headers["x-request-id"]) == 32
+    again = await service.client.get("/health")
+    assert again.headers["x-request-id"] != made.headers["x-request-id"]
 
 
 async def test_health_and_ready(service: Service) -> None:
