@@ -3,7 +3,8 @@
 graphql-core's public API does not offer a hook for running the root fields of an operation
 another way, nor the field collection it uses; these are internals of graphql-core 3.3
 (`ExecutionContext.execute_collected_root_fields`, `collect_subfields`, `get_argument_values`,
-`handle_field_error`) and of strawberry (its execution context class, `convert_arguments`).
+`handle_field_error`) and of strawberry (its execution context class, `convert_arguments` and
+the leaf-type tests it makes).
 Both libraries are pinned in pyproject.toml to the versions tests/schema/test_adapter.py checks:
 a release that renames or reshapes one of these fails that test instead of silently turning
 every query back to the general executor.
@@ -30,8 +31,9 @@ from graphql.execution.collect_fields import (
 )
 from graphql.execution.values import VariableValues, get_argument_values
 from graphql.pyutils import Path
+from strawberry.relay.types import GlobalID
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
-from strawberry.types.arguments import convert_arguments
+from strawberry.types.arguments import _is_leaf_type, _is_optional_leaf_type, convert_arguments
 from strawberry.types.field import StrawberryField
 
 __all__ = [
@@ -40,6 +42,7 @@ __all__ = [
     "GroupedFieldSet",
     "RootFieldsHook",
     "VariableValues",
+    "leaf_arguments",
     "python_arguments",
     "subfields",
 ]
@@ -62,15 +65,33 @@ def subfields(
     return collect_subfields(schema, fragments, variables, operation, type_, details).grouped_field_set
 
 
+def leaf_arguments(schema: GraphQLSchema, strawberry_field: StrawberryField) -> dict[str, str]:
+    """GraphQL name -> Python name of the field's arguments whose value strawberry passes on as
+    graphql-core coerced it (scalars other than GlobalID, optional or not): no conversion."""
+    converter = schema._strawberry_schema.schema_converter  # type: ignore[attr-defined]
+    registry, names = converter.scalar_registry, converter.config.name_converter
+    return {
+        names.from_argument(argument): argument.python_name
+        for argument in strawberry_field.arguments
+        if _is_leaf_type(argument.type, registry, skip_classes=(GlobalID,))
+        or _is_optional_leaf_type(argument.type, registry, skip_classes=(GlobalID,))
+    }
+
+
 def python_arguments(
     schema: GraphQLSchema,
     definition: GraphQLField,
     node: FieldNode,
     strawberry_field: StrawberryField,
     variables: VariableValues,
+    leaves: dict[str, str],
 ) -> dict[str, Any]:
-    """A field's arguments as its resolver would receive them (strawberry's Python values)."""
+    """A field's arguments as its resolver would receive them (strawberry's Python values).
+    `leaves` (from leaf_arguments) are renamed only; strawberry converts the others (its
+    conversion cost 7% of a page's CPU when every argument was a leaf)."""
     raw = get_argument_values(definition, node, variables)
+    if all(name in leaves for name in raw):
+        return {leaves[name]: value for name, value in raw.items()}
     converter = schema._strawberry_schema.schema_converter  # type: ignore[attr-defined]
     return convert_arguments(
         raw, strawberry_field.arguments, scalar_registry=converter.scalar_registry, config=converter.config

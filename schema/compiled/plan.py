@@ -42,6 +42,7 @@ from schema.compiled.adapter import (
     FieldDetailsList,
     FragmentDetails,
     VariableValues,
+    leaf_arguments,
     python_arguments,
     subfields,
 )
@@ -98,6 +99,7 @@ class Arguments:
     node: FieldNode
     strawberry_field: StrawberryField
     constant: dict[str, Any] | None = None
+    leaves: dict[str, str] | None = None  # adapter.leaf_arguments, once known
 
     def __post_init__(self) -> None:
         self.uses_variables = _uses_variables(self.node)
@@ -110,7 +112,10 @@ class Arguments:
         return self.constant
 
     def _convert(self, variables: VariableValues, schema: GraphQLSchema) -> dict[str, Any]:
-        return python_arguments(schema, self.definition, self.node, self.strawberry_field, variables)
+        if self.leaves is None:
+            self.leaves = leaf_arguments(schema, self.strawberry_field)
+        field = self.strawberry_field
+        return python_arguments(schema, self.definition, self.node, field, variables, self.leaves)
 
 
 @dataclass

@@ -54,3 +54,13 @@ async def test_the_hook_fires_and_the_plan_answers(release_url: str, settings: S
     assert len(result.data["first"]["nodes"]) == 1 and result.data["__typename"] == "Query"
     assert calls == [["first", "__typename"]]
     assert STATS.compiled == compiled + 1
+
+
+def test_leaf_arguments_are_those_strawberry_passes_on_unconverted() -> None:
+    schema = build_schema()._schema
+    events = schema.query_type.fields["events"] if schema.query_type else None
+    assert events is not None
+    leaves = adapter.leaf_arguments(schema, events.extensions["strawberry-definition"])
+    # Scalars and enums (graphql-core hands over the Python enum member) pass unconverted.
+    assert {"first", "after", "last", "before", "orderBy", "search"} <= set(leaves)
+    assert "filter" not in leaves  # an input type: strawberry builds its dataclass
