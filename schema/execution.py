@@ -89,7 +89,7 @@ async def run_operation(
     executor_class = schema.execution_context_class or StrawberryGraphQLCoreExecutionContext
     if issubclass(executor_class, CompiledExecutor) and isinstance(context, Context):
         plan = known_plan(graphql_schema, operation)
-        if plan is not None:
+        if plan is not None and not plan.resolver_steps:
             answered = await _planned(graphql_schema, operation, plan, variables, context)
             if answered is not None:
                 return _finish(schema, *answered, context)

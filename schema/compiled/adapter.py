@@ -131,6 +131,14 @@ class RootFieldsHook(StrawberryGraphQLCoreExecutionContext):
             return await result
         return result
 
+    async def resolve_root(self, root_type: GraphQLObjectType, key: str, details: FieldDetailsList) -> Any:
+        """One root field resolved (and completed) by graphql-core, its errors recorded as for
+        any field of the operation: a resolver step inside a plan."""
+        value = self.execute_field(root_type, self.root_value, details, Path(None, key, root_type.name), None)
+        if isinstance(value, Awaitable):
+            return await value
+        return value
+
     def root_field_error(
         self, root_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet, key: str, error: Exception
     ) -> None:

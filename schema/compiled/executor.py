@@ -25,8 +25,8 @@ from graphql import GraphQLError, GraphQLObjectType, GraphQLSchema, OperationDef
 
 from schema.bounded import BoundedCache
 from schema.compiled.adapter import GroupedFieldSet, RootFieldsHook, VariableValues
-from schema.compiled.plan import NestedPublicError, OperationPlan, Unsupported, compile_operation
-from schema.compiled.run import RootError, Runner
+from schema.compiled.plan import NestedPublicError, OperationPlan, RootField, Unsupported, compile_operation
+from schema.compiled.run import ResolveRoot, RootError, Runner
 from schema.context import Context
 from schema.errors import PublicError
 from schema.limits import AST_BYTES_PER_CHAR, DEFAULT_LIMITS, QueryLimits
@@ -116,13 +116,14 @@ async def run_plan(
     context: Context,
     variables: VariableValues,
     root_error: RootError,
+    resolve: ResolveRoot | None = None,
 ) -> dict[str, Any]:
     """The root fields' data from the plan. A client error in a root field's arguments goes to
     `root_error` (which records it, or raises the located error when the field cannot be
     null); an unexpected exception is logged and raised as an error located at the first root
     field, to be masked; raises HandedBack for the named cases."""
     try:
-        data = await Runner(schema, context, variables).run(plan, root_error)
+        data = await Runner(schema, context, variables).run(plan, root_error, resolve)
     except GraphQLError:  # a client error in a non-null root field, located by root_error
         STATS.compiled += 1
         raise
@@ -182,7 +183,10 @@ class CompiledExecutor(RootFieldsHook):
         def root_error(key: str, error: PublicError) -> None:
             self.root_field_error(root_type, grouped_field_set, key, error)
 
+        async def resolve(root: RootField) -> Any:
+            return await self.resolve_root(root_type, root.key, root.details)
+
         try:
-            return await run_plan(self.schema, plan, context, self.variable_values, root_error)
+            return await run_plan(self.schema, plan, context, self.variable_values, root_error, resolve)
         except HandedBack:
             return await self.general(root_type, grouped_field_set)

@@ -3,8 +3,11 @@ from a database row, and which batched statement feeds each nested list.
 
 graphql-core executes a query field by field (a page of 50 events with their relations is
 ~1,200 resolver calls, each with its argument conversion and awaitable); a plan answers the
-same query with one pass over the rows. Only what the plan knows is compiled: any other field,
-directive or type makes `compile_operation` return None and the general executor answers.
+same query with one pass over the rows. A root field whose subtree holds anything a plan does not
+know (introspection, search, aggregates, a field with its own resolver) is a `ResolverStep`:
+graphql-core resolves that field alone, inside the plan. Directives (@skip/@include depend on
+the variables, and a plan is compiled once for all of them) make `compile_operation` return
+None, and the general executor answers the operation.
 """
 
 from __future__ import annotations
@@ -229,16 +232,25 @@ class NestedOne:
     nullable: bool
 
 
+@dataclass(frozen=True)
+class ResolverStep:
+    """A root field no plan step serves (introspection, search, aggregates, a field with its
+    own resolver below it): graphql-core's executor resolves it, for its own subtree only."""
+
+    reason: str
+
+
 @dataclass
 class RootField:
     key: str
-    spec: RootList | BySlug | NodeLookup | None  # None: __typename
+    spec: RootList | BySlug | NodeLookup | ResolverStep | None  # None: __typename
     arguments: Arguments | None = None
     connection: ConnectionPlan | None = None
     target: ObjectPlan | None = None  # BySlug
     targets: dict[str, ObjectPlan] = field(default_factory=dict)  # NodeLookup, by type name
     nodes: tuple[FieldNode, ...] = ()  # the field's selections, where its errors are located
     nullable: bool = True  # whether an error in it nulls only the field (else all the data)
+    details: FieldDetailsList = field(default_factory=list)  # its selections, as collected
 
 
 @dataclass
@@ -248,6 +260,11 @@ class OperationPlan:
     @cached_property
     def by_key(self) -> dict[str, RootField]:
         return {root.key: root for root in self.roots}
+
+    @cached_property
+    def resolver_steps(self) -> bool:
+        """Whether any root field is resolved by graphql-core's executor."""
+        return any(isinstance(root.spec, ResolverStep) for root in self.roots)
 
 
 def _unwrap(type_: GraphQLOutputType) -> tuple[GraphQLOutputType, bool]:
@@ -470,13 +487,15 @@ def compile_operation(
         return None
     compiler = _Compiler(schema, fragments, variables, operation)
     roots = []
-    try:
-        for key, details in grouped_field_set.items():
+    for key, details in grouped_field_set.items():
+        try:
             root = compiler.root(query, key, details)
-            root.nodes = tuple(d.node for d in details)
-            if root.spec is not None:
-                root.nullable = not isinstance(query.fields[details[0].node.name.value].type, GraphQLNonNull)
-            roots.append(root)
-    except Unsupported:
-        return None
+        except Unsupported as unsupported:
+            root = RootField(key, ResolverStep(str(unsupported)))
+        root.nodes = tuple(d.node for d in details)
+        root.details = details
+        definition = query.fields.get(details[0].node.name.value)  # none for __schema, __type
+        if root.spec is not None and definition is not None:
+            root.nullable = not isinstance(definition.type, GraphQLNonNull)
+        roots.append(root)
     return OperationPlan(roots)

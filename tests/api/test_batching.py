@@ -155,3 +155,28 @@ async def test_a_lookup_with_four_relations_is_one_statement(
     assert event["actors"]["totalCount"] == 5 and len(event["policies"]["nodes"]) == 2, event
     # the event by its slug with its four lists (and both counts), in one statement
     assert len(statements) == 1, statements
+
+
+SEARCHED = """
+query($n: Int!) {
+  search(query: "synthetic", first: $n) {
+    totalCount
+    nodes { ... on Event { slug actors { totalCount nodes { slug } } topics { nodes { slug } } } }
+  }
+}
+"""
+
+
+def _check_searched(n: int, result: dict[str, Any]) -> None:
+    assert len(result["search"]["nodes"]) == n
+
+
+async def test_a_resolver_step_does_not_grow_either(
+    settings: Settings, databases: Databases, fresh_url: str
+) -> None:
+    # `search` is no plan step: graphql-core resolves it inside the plan, through the loaders.
+    await _add_synthetic_events(fresh_url, 100)
+    async with running_service(settings, fresh_url) as service:
+        counts = await _statements_by_page_size(service, SEARCHED, _check_searched)
+    assert counts[3][1] == counts[20][1] == counts[100][1], counts
+    assert counts[3][0] == counts[20][0] == counts[100][0], counts

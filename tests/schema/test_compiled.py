@@ -289,17 +289,28 @@ async def test_an_unexpected_exception_is_masked_and_logged_not_run_again(
     "query",
     [
         "{ __schema { queryType { name } } }",
-        "query($all: Boolean!) { events(first: 2) { nodes { slug date @include(if: $all) } } }",
-        '{ search(query: "chips", first: 3) { nodes { rank } } }',
-        "{ timeline(interval: YEAR) { period events } }",
-        '{ metrics(first: 1) { nodes { summary(entity: "united-states") { latestValue } } } }',
+        '{ search(query: "chips", first: 3) { totalCount edges { rank node { __typename } } } }',
+        "{ timeline(interval: YEAR) { periodStart events } }",
+        '{ metrics(first: 1) { nodes { summary(entity: "united-states") { observations } } } }',
+        # Beside planned fields: each resolver step answers for its own subtree only.
+        '{ __typename events(first: 2) { nodes { slug } } search(query: "export") { totalCount } }',
+        "{ t: timeline(interval: YEAR) { events } e: event(slug: \"no-such\") { slug } }",
     ],
 )
-async def test_what_plans_do_not_serve_runs_as_before(pool: asyncpg.Pool, query: str) -> None:
+async def test_what_plans_do_not_serve_runs_as_a_resolver_step(pool: asyncpg.Pool, query: str) -> None:
     compiled_before = STATS.compiled
-    variables = {"all": True} if "$all" in query else None
-    compiled, general = await _answers(pool, query, variables)
+    compiled, general = await _answers(pool, query, None)
     assert compiled == general
+    assert json.loads(compiled)["errors"] is None, compiled  # real answers, not refusals
+    assert STATS.compiled == compiled_before + 1
+
+
+async def test_directives_run_on_the_general_executor(pool: asyncpg.Pool) -> None:
+    query = "query($all: Boolean!) { events(first: 2) { nodes { slug date @include(if: $all) } } }"
+    compiled_before = STATS.compiled
+    for value in (True, False):
+        compiled, general = await _answers(pool, query, {"all": value})
+        assert compiled == general and json.loads(compiled)["errors"] is None
     assert STATS.compiled == compiled_before
 
 
