@@ -24,7 +24,7 @@ from graphql import (
     specified_rules,
 )
 from graphql import ExecutionResult as GraphQLExecutionResult
-from graphql.execution.values import get_variable_values
+from graphql.execution.values import VariableValues, get_variable_values
 from strawberry.execution import optimized_is_awaitable
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import ExecutionResult
@@ -88,9 +88,17 @@ async def run_operation(
         return _finish(schema, None, errors, context)
     executor_class = schema.execution_context_class or StrawberryGraphQLCoreExecutionContext
     if issubclass(executor_class, CompiledExecutor) and isinstance(context, Context):
-        plan = known_plan(graphql_schema, operation)
+        coerced = get_variable_values(
+            graphql_schema,
+            operation.variable_definitions or (),
+            variables or {},
+            max_errors=MAX_COERCION_ERRORS,
+        )
+        if isinstance(coerced, list):  # variables that do not coerce to their types
+            return _finish(schema, None, coerced, context)
+        plan = known_plan(graphql_schema, operation, document.definitions, coerced)
         if plan is not None and not plan.resolver_steps:
-            answered = await _planned(graphql_schema, operation, plan, variables, context)
+            answered = await _planned(graphql_schema, plan, coerced, context)
             if answered is not None:
                 return _finish(schema, *answered, context)
             # Handed back: the general executor answers, without the plan.
@@ -114,19 +122,10 @@ async def run_operation(
 
 
 async def _planned(
-    schema: GraphQLSchema,
-    operation: OperationDefinitionNode,
-    plan: OperationPlan,
-    variables: dict[str, Any] | None,
-    context: Context,
+    schema: GraphQLSchema, plan: OperationPlan, variables: VariableValues, context: Context
 ) -> tuple[dict[str, Any] | None, list[GraphQLError]] | None:
-    """A known plan run without building graphql-core's executor: the variables coerced as it
-    coerces them, root fields' errors located and nulled as it does; None when handed back."""
-    coerced = get_variable_values(
-        schema, operation.variable_definitions or (), variables or {}, max_errors=MAX_COERCION_ERRORS
-    )
-    if isinstance(coerced, list):
-        return None, coerced
+    """A known plan run without building graphql-core's executor, root fields' errors located
+    and nulled as it does; None when handed back."""
     errors: list[GraphQLError] = []
 
     def root_error(key: str, error: PublicError) -> None:
@@ -137,7 +136,7 @@ async def _planned(
         errors.append(located)
 
     try:
-        return await run_plan(schema, plan, context, coerced, root_error), errors
+        return await run_plan(schema, plan, context, variables, root_error), errors
     except GraphQLError as error:  # a non-null root field's error nulls the whole data
         return None, [*errors, error]
     except HandedBack:

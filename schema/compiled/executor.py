@@ -16,16 +16,24 @@ client error below the root, which the general executor reports once per parent 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 from weakref import WeakKeyDictionary
 
 import asyncpg
-from graphql import GraphQLError, GraphQLObjectType, GraphQLSchema, OperationDefinitionNode
+from graphql import GraphQLError, GraphQLObjectType, GraphQLSchema, Node, OperationDefinitionNode
 
 from schema.bounded import BoundedCache
 from schema.compiled.adapter import GroupedFieldSet, RootFieldsHook, VariableValues
-from schema.compiled.plan import NestedPublicError, OperationPlan, RootField, Unsupported, compile_operation
+from schema.compiled.plan import (
+    NestedPublicError,
+    OperationPlan,
+    RootField,
+    Unsupported,
+    compile_operation,
+    directive_variables,
+)
 from schema.compiled.run import ResolveRoot, RootError, Runner
 from schema.context import Context
 from schema.errors import PublicError
@@ -47,25 +55,60 @@ class PlanStats:
 STATS = PlanStats()
 
 
+# Plans of one operation for different values of its @skip/@include variables, at most.
+MAX_PLANS_PER_OPERATION = 16
+
+
+@dataclass
+class _Entry:
+    operation: OperationDefinitionNode  # kept, so that its id is not reused while the entry lives
+    directive_variables: tuple[str, ...] | None  # None: a directive no plan serves
+    plans: dict[tuple[Any, ...], OperationPlan | None]
+
+
 class _Plans:
-    """Plans by operation. The parser cache hands back the same document object for the same
-    query text, so the operation node identifies the query; the node is kept with its plan so
-    that its id cannot be reused while the entry lives (and weighs as its document does)."""
+    """Plans by operation, and by the values of the variables its @skip/@include read. The
+    parser cache hands back the same document object for the same query text, so the
+    operation node identifies the query (the entry weighs as its document does)."""
 
     def __init__(self, limits: QueryLimits) -> None:
-        self.entries: BoundedCache[int, tuple[OperationDefinitionNode, OperationPlan | None]] = BoundedCache(
+        self.entries: BoundedCache[int, _Entry] = BoundedCache(
             limits.document_cache_entries, limits.document_cache_bytes, "plan"
         )
 
-    def get(self, operation: OperationDefinitionNode) -> tuple[bool, OperationPlan | None]:
+    def _entry(self, operation: OperationDefinitionNode, definitions: Iterable[Node]) -> _Entry:
         entry = self.entries.get(id(operation))
-        if entry is None or entry[0] is not operation:
-            return False, None
-        return True, entry[1]
+        if entry is None or entry.operation is not operation:
+            entry = _Entry(operation, directive_variables(definitions), {})
+            text = len(operation.loc.source.body) if operation.loc else 1_000
+            self.entries.put(id(operation), entry, text * AST_BYTES_PER_CHAR)
+        return entry
 
-    def put(self, operation: OperationDefinitionNode, plan: OperationPlan | None) -> None:
-        text = len(operation.loc.source.body) if operation.loc else 1_000
-        self.entries.put(id(operation), (operation, plan), text * AST_BYTES_PER_CHAR)
+    def get(
+        self, operation: OperationDefinitionNode, definitions: Iterable[Node], variables: VariableValues
+    ) -> tuple[bool, OperationPlan | None]:
+        """(known, plan): whether a plan was compiled for these directive values, and it (None
+        when none can be)."""
+        entry = self._entry(operation, definitions)
+        if entry.directive_variables is None:
+            return True, None
+        key = tuple(variables.coerced.get(name) for name in entry.directive_variables)
+        if key in entry.plans:
+            return True, entry.plans[key]
+        if len(entry.plans) >= MAX_PLANS_PER_OPERATION:
+            return True, None
+        return False, None
+
+    def put(
+        self,
+        operation: OperationDefinitionNode,
+        definitions: Iterable[Node],
+        variables: VariableValues,
+        plan: OperationPlan | None,
+    ) -> None:
+        entry = self._entry(operation, definitions)
+        if entry.directive_variables is not None:
+            entry.plans[tuple(variables.coerced.get(name) for name in entry.directive_variables)] = plan
 
 
 # Plans belong to the schema they were compiled against (tests build several).
@@ -105,9 +148,15 @@ class HandedBack(Exception):
     executor answers it."""
 
 
-def known_plan(schema: GraphQLSchema, operation: OperationDefinitionNode) -> OperationPlan | None:
-    """The plan compiled for this operation, if one is cached (None also when none can be)."""
-    return _plans(schema).get(operation)[1]
+def known_plan(
+    schema: GraphQLSchema,
+    operation: OperationDefinitionNode,
+    definitions: Iterable[Node],
+    variables: VariableValues,
+) -> OperationPlan | None:
+    """The plan compiled for this operation (whose document's `definitions` are given) and
+    these variables, if one is cached (None also when none can be)."""
+    return _plans(schema).get(operation, definitions, variables)[1]
 
 
 async def run_plan(
@@ -163,12 +212,13 @@ class CompiledExecutor(RootFieldsHook):
         if not isinstance(self.context_value, Context):
             return None
         plans = _plans(self.schema)
-        known, plan = plans.get(self.operation)
+        definitions = [self.operation, *(f.definition for f in self.fragments.values())]
+        known, plan = plans.get(self.operation, definitions, self.variable_values)
         if not known:
             plan = compile_operation(
                 self.schema, self.fragments, self.variable_values, self.operation, grouped_field_set
             )
-            plans.put(self.operation, plan)
+            plans.put(self.operation, definitions, self.variable_values, plan)
         if plan is None:
             self.context_value.executor = "general"
             return None

@@ -5,8 +5,9 @@ graphql-core executes a query field by field (a page of 50 events with their rel
 ~1,200 resolver calls, each with its argument conversion and awaitable); a plan answers the
 same query with one pass over the rows. A root field whose subtree holds anything a plan does not
 know (introspection, search, aggregates, a field with its own resolver) is a `ResolverStep`:
-graphql-core resolves that field alone, inside the plan. Directives (@skip/@include depend on
-the variables, and a plan is compiled once for all of them) make `compile_operation` return
+graphql-core resolves that field alone, inside the plan. @skip and @include are applied when
+the plan is compiled: an operation using them has a plan per value of the variables they read
+(schema/compiled/executor.py keeps them); any other directive makes `compile_operation` return
 None, and the general executor answers the operation.
 """
 
@@ -469,9 +470,32 @@ class _Compiler:
         raise Unsupported(f"Query.{name}")
 
 
-def _uses_directives(operation: OperationDefinitionNode, fragments: dict[str, FragmentDetails]) -> bool:
-    # @skip/@include depend on variables; a plan is compiled once for all variable values.
-    return _contains([operation, *(f.definition for f in fragments.values())], DirectiveNode)
+class _DirectiveVariables(Visitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.names: list[str] = []
+        self.others = False
+
+    def enter_directive(self, node: DirectiveNode, *_: Any) -> Any:
+        if node.name.value not in ("skip", "include"):
+            self.others = True
+            return BREAK
+        for argument in node.arguments or ():
+            if isinstance(argument.value, VariableNode):
+                self.names.append(argument.value.name.value)
+        return None
+
+
+def directive_variables(definitions: Iterable[Node]) -> tuple[str, ...] | None:
+    """The variables @skip/@include read in these definitions (the operation and its
+    fragments): a plan holds the selections those directives kept, so it is compiled for each
+    of their values. None when any other directive is used (no plan serves it)."""
+    finder = _DirectiveVariables()
+    for node in definitions:
+        visit(node, finder)
+        if finder.others:
+            return None
+    return tuple(sorted(set(finder.names)))
 
 
 def compile_operation(
@@ -483,7 +507,9 @@ def compile_operation(
 ) -> OperationPlan | None:
     """A plan for the operation, or None when any part of it is outside what plans serve."""
     query = schema.query_type
-    if query is None or operation.operation.value != "query" or _uses_directives(operation, fragments):
+    if query is None or operation.operation.value != "query":
+        return None
+    if directive_variables([operation, *(f.definition for f in fragments.values())]) is None:
         return None
     compiler = _Compiler(schema, fragments, variables, operation)
     roots = []

@@ -18,6 +18,7 @@ from graphql import (
     GraphQLObjectType,
     GraphQLScalarType,
     GraphQLSchema,
+    parse,
 )
 
 from api.database import create_pool, database_name
@@ -25,6 +26,7 @@ from api.settings import Settings
 from db.relations import FOLD_MAX_PARENTS
 from schema.build import build_schema
 from schema.compiled.executor import STATS
+from schema.compiled.plan import directive_variables
 from schema.compiled.run import Runner
 from schema.context import new_context
 from schema.errors import MASKED_MESSAGE
@@ -294,7 +296,7 @@ async def test_an_unexpected_exception_is_masked_and_logged_not_run_again(
         '{ metrics(first: 1) { nodes { summary(entity: "united-states") { observations } } } }',
         # Beside planned fields: each resolver step answers for its own subtree only.
         '{ __typename events(first: 2) { nodes { slug } } search(query: "export") { totalCount } }',
-        "{ t: timeline(interval: YEAR) { events } e: event(slug: \"no-such\") { slug } }",
+        '{ t: timeline(interval: YEAR) { events } e: event(slug: "no-such") { slug } }',
     ],
 )
 async def test_what_plans_do_not_serve_runs_as_a_resolver_step(pool: asyncpg.Pool, query: str) -> None:
@@ -305,13 +307,26 @@ async def test_what_plans_do_not_serve_runs_as_a_resolver_step(pool: asyncpg.Poo
     assert STATS.compiled == compiled_before + 1
 
 
-async def test_directives_run_on_the_general_executor(pool: asyncpg.Pool) -> None:
-    query = "query($all: Boolean!) { events(first: 2) { nodes { slug date @include(if: $all) } } }"
-    compiled_before = STATS.compiled
-    for value in (True, False):
-        compiled, general = await _answers(pool, query, {"all": value})
-        assert compiled == general and json.loads(compiled)["errors"] is None
-    assert STATS.compiled == compiled_before
+async def test_skip_and_include_are_planned_per_value_of_their_variables(pool: asyncpg.Pool) -> None:
+    query = """query($all: Boolean!, $none: Boolean = false) { events(first: 2) { nodes {
+      slug date @include(if: $all) ...F @skip(if: $none) title @skip(if: true) } } }
+      fragment F on Event { category @include(if: $all) }"""
+    for values in ({"all": True}, {"all": False}, {"all": True, "none": True}, {"all": False}):
+        compiled_before = STATS.compiled
+        answer = await _same(pool, query, values)
+        node = answer["data"]["events"]["nodes"][0]
+        assert ("date" in node) is values["all"] and "title" not in node
+        assert ("category" in node) is (values["all"] and not values.get("none", False))
+        assert STATS.compiled == compiled_before + 1
+
+
+def test_the_variables_a_plan_is_compiled_per_are_those_skip_and_include_read() -> None:
+    document = parse(
+        "query($a: Boolean!, $b: Boolean!, $c: Int) { x @skip(if: $b) { ...F } y @include(if: true) }"
+        " fragment F on T { z @include(if: $a) w @skip(if: $b) }"
+    )
+    assert directive_variables(document.definitions) == ("a", "b")
+    assert directive_variables(parse("{ x @other { y } }").definitions) is None  # no plan serves it
 
 
 async def test_a_plan_out_of_time_is_not_run_again(
