@@ -30,7 +30,7 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import ExecutionResult
 
 from schema.compiled.executor import CompiledExecutor, HandedBack, known_plan, run_plan
-from schema.compiled.plan import OperationPlan
+from schema.compiled.plan import OperationPlan, RootField
 from schema.context import Context
 from schema.cost import check_inputs
 from schema.errors import PublicError, coded
@@ -97,8 +97,22 @@ async def run_operation(
         if isinstance(coerced, list):  # variables that do not coerce to their types
             return _finish(schema, None, coerced, context)
         plan = known_plan(graphql_schema, operation, document.definitions, coerced)
-        if plan is not None and not plan.resolver_steps:
-            answered = await _planned(graphql_schema, plan, coerced, context)
+        if plan is not None:
+            # Built only if a root field runs as a resolver step.
+            def build() -> CompiledExecutor:
+                built = executor_class.build(
+                    graphql_schema,
+                    document,
+                    None,
+                    context,
+                    variables,
+                    operation_name,
+                    is_awaitable=_is_awaitable,
+                )
+                assert isinstance(built, CompiledExecutor)  # the variables coerced already
+                return built
+
+            answered = await _planned(graphql_schema, plan, coerced, context, build)
             if answered is not None:
                 return _finish(schema, *answered, context)
             # Handed back: the general executor answers, without the plan.
@@ -122,11 +136,25 @@ async def run_operation(
 
 
 async def _planned(
-    schema: GraphQLSchema, plan: OperationPlan, variables: VariableValues, context: Context
+    schema: GraphQLSchema,
+    plan: OperationPlan,
+    variables: VariableValues,
+    context: Context,
+    build: Callable[[], CompiledExecutor],
 ) -> tuple[dict[str, Any] | None, list[GraphQLError]] | None:
-    """A known plan run without building graphql-core's executor, root fields' errors located
-    and nulled as it does; None when handed back."""
+    """A known plan run without graphql-core's executor, root fields' errors located and
+    nulled as it does; the executor is built only for resolver steps (and keeps their errors,
+    taken in order). None when handed back."""
     errors: list[GraphQLError] = []
+    executor: CompiledExecutor | None = None
+    taken = 0
+
+    def take_resolver_errors() -> None:
+        nonlocal taken
+        if executor is not None:
+            found = executor.collected_errors.errors
+            errors.extend(found[taken:])
+            taken = len(found)
 
     def root_error(key: str, error: PublicError) -> None:
         root = plan.by_key[key]
@@ -135,8 +163,19 @@ async def _planned(
             raise located
         errors.append(located)
 
+    async def resolve(root: RootField) -> Any:
+        nonlocal executor
+        if executor is None:
+            executor = build()
+        query = schema.query_type
+        assert query is not None
+        try:
+            return await executor.resolve_root(query, root.key, root.details)
+        finally:
+            take_resolver_errors()
+
     try:
-        return await run_plan(schema, plan, context, variables, root_error), errors
+        return await run_plan(schema, plan, context, variables, root_error, resolve), errors
     except GraphQLError as error:  # a non-null root field's error nulls the whole data
         return None, [*errors, error]
     except HandedBack:

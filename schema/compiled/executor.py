@@ -1,16 +1,18 @@
-"""The hook into graphql-core: queries that compile run as plans, everything else as before.
+"""Running plans: the plan cache, `run_plan`, and the hook into graphql-core's executor that
+compiles an operation's plan on its first run (schema/execution.py runs known plans directly).
 
-Parsing, validation, the cost and depth limits and error masking all still happen in
-strawberry; only the execution of the root fields is swapped. A plan answers client errors in
+Parsing, validation, the cost and depth limits and error masking happen before
+(schema/execution.py); only the execution of the root fields is swapped. A plan answers client errors in
 root fields' arguments itself (a bad cursor, a page too large, an unknown slug in a filter, a
 malformed node ID), through graphql-core's own `handle_field_error`, so their messages, paths
 and null propagation are the general executor's. An unexpected exception is an internal error:
 logged at ERROR with the request id, masked for the client, never run a second time.
 
 Two named cases still hand the operation back to the general executor, each counted in
-`STATS.fell_back` and logged at WARNING with its reason: `Unsupported` found while running (an
-Observation behind `node`, a missing row behind a non-null link) and `NestedPublicError` (a
-client error below the root, which the general executor reports once per parent path).
+`STATS.fell_back` and logged at WARNING with its reason: `Unsupported` found while running (a
+missing row behind a non-null link, which the foreign keys rule out) and `NestedPublicError`
+(a client error below the root, which the general executor reports once per parent path; plans
+do not track paths). Root fields a plan cannot serve are resolver steps (schema/compiled/plan.py).
 """
 
 from __future__ import annotations
@@ -172,7 +174,7 @@ async def run_plan(
     null); an unexpected exception is logged and raised as an error located at the first root
     field, to be masked; raises HandedBack for the named cases."""
     try:
-        data = await Runner(schema, context, variables).run(plan, root_error, resolve)
+        data = await Runner(schema, context, variables, resolve).run(plan, root_error)
     except GraphQLError:  # a client error in a non-null root field, located by root_error
         STATS.compiled += 1
         raise

@@ -60,18 +60,23 @@ def _page_args(args: dict[str, Any]) -> PageArgs:
 
 
 class Runner:
-    def __init__(self, schema: GraphQLSchema, context: Context, variables: VariableValues) -> None:
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        context: Context,
+        variables: VariableValues,
+        resolve: ResolveRoot | None = None,
+    ) -> None:
         self.schema = schema
         self.context = context
         self.variables = variables
+        self.resolve = resolve  # resolver steps: graphql-core resolves the root field
 
     def arguments(self, arguments: Arguments | None) -> dict[str, Any]:
         assert arguments is not None
         return arguments.convert(self.variables, self.schema)
 
-    async def run(
-        self, plan: OperationPlan, on_error: RootError, resolve: ResolveRoot | None = None
-    ) -> dict[str, Any]:
+    async def run(self, plan: OperationPlan, on_error: RootError) -> dict[str, Any]:
         """The root fields' values. A client error in a root field's arguments (a bad cursor,
         a page too large, an unknown slug in a filter) goes to `on_error`, which records it with
         the field's path and returns (the field is then null) or raises (it cannot be null),
@@ -79,8 +84,7 @@ class Runner:
         data: dict[str, Any] = {}
         for root in plan.roots:
             if isinstance(root.spec, ResolverStep):
-                assert resolve is not None, "a plan with resolver steps runs with an executor"
-                data[root.key] = await resolve(root)
+                data[root.key] = await self.resolved(root)
                 continue
             try:
                 data[root.key] = await self.root(root)
@@ -88,6 +92,10 @@ class Runner:
                 on_error(root.key, error)
                 data[root.key] = None
         return data
+
+    async def resolved(self, root: RootField) -> Any:
+        assert self.resolve is not None, "a plan with resolver steps runs with an executor"
+        return await self.resolve(root)
 
     async def root(self, root: RootField) -> Any:
         spec = root.spec
@@ -112,8 +120,8 @@ class Runner:
             return await self.by_slug(spec.table, root.target, args["slug"])
         assert isinstance(spec, NodeLookup)
         type_name, key = from_global_id(args["id"])
-        if type_name not in NODE_TABLES:
-            raise Unsupported(f"node of type {type_name}")
+        if type_name not in NODE_TABLES:  # a type no table backs (an Observation): resolved
+            return await self.resolved(root)
         return await self.by_slug(NODE_TABLES[type_name], root.targets[type_name], key)
 
     async def objects(self, plan: ObjectPlan, rows: list[Row]) -> list[dict[str, Any]]:

@@ -175,6 +175,18 @@ async def test_lookups_nodes_aliases_fragments_filters_and_backward_pages(pool: 
         assert answer["data"]["node"]["__typename"] == type_name
 
 
+async def test_a_node_no_table_backs_is_a_resolver_step_not_a_hand_back(pool: asyncpg.Pool) -> None:
+    metric = "{ metrics(first: 1) { nodes { observations(first: 1) { nodes { id } } } } }"
+    observation = (await _same(pool, metric))["data"]["metrics"]["nodes"][0]["observations"]["nodes"][0]
+    fell_back = STATS.fell_back
+    query = f"""query($id: ID!, $slug: String!) {{ node(id: $id) {{ __typename id ... on Observation {{
+      {OBSERVATION} }} }} e: event(slug: $slug) {{ slug }} }}"""
+    for _ in range(2):  # compiled on the first run; the known plan on the second
+        answer = await _same(pool, query, {"id": observation["id"], "slug": "no-such"})
+        assert answer["data"]["node"]["__typename"] == "Observation"
+    assert STATS.fell_back == fell_back
+
+
 @pytest.mark.parametrize("page", [7, 100])  # parents at or below FOLD_MAX_PARENTS, and above
 async def test_sibling_lists_of_one_level_in_every_shape(pool: asyncpg.Pool, page: int) -> None:
     """The lists of one level (one statement for a few parents, one per list for many): the

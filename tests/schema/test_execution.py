@@ -72,6 +72,22 @@ CASES: list[tuple[str, dict[str, Any] | None, str | None]] = [
     ('{ b: event(slug: "x") { slug } a: events(first: -1) { totalCount } }', None, None),
     ("query($id: ID!) { node(id: $id) { id } }", {"id": "RXZlbnQ6eA"}, None),
     ('{ events(first: 2) { nodes { actors(after: "bad") { totalCount } } } }', None, None),  # handed back
+    # Resolver steps beside plan steps, and the errors of both, in order.
+    (
+        '{ s: search(query: "chips", first: 2) { totalCount } e: events(first: 1) { nodes { slug } } }',
+        None,
+        None,
+    ),
+    (
+        '{ a: event(slug: "x") { slug } s: search(query: "x", after: "bad") { totalCount } t: timeline { events } }',
+        None,
+        None,
+    ),
+    (
+        'query($f: Int) { s: search(query: "chips", first: $f) { totalCount } e: events(first: $f) { totalCount } }',
+        {"f": 500},
+        None,
+    ),
 ]
 
 
