@@ -89,6 +89,22 @@ class _PoolConnection(asyncpg.Connection):
     def get_reset_query(self) -> str:
         return ""
 
+    def settled(self) -> bool:
+        """Whether releasing it can complete without waiting on the server: no transaction to
+        roll back, no cancellation in flight (asyncpg's release awaits only those)."""
+        internals: Any = self  # asyncpg's private state, pinned with asyncpg==0.32.0
+        protocol = internals._protocol
+        open_work = protocol.is_in_transaction() or protocol._is_cancelling()
+        return not (open_work or internals._top_xact is not None)
+
+    async def reset(self, *, timeout: float | None = None) -> None:  # noqa: ASYNC109 (asyncpg's)
+        # With no reset query, only the ROLLBACK of a transaction left open waits on the
+        # server: only then is a deadline needed (asyncio.timeout cost 1.5% of a lookup's CPU).
+        if self.settled():
+            await self._reset()
+            return
+        await super().reset(timeout=timeout)
+
     def _cancel_current_command(self, waiter: Any, cancel_waiter: Any = None) -> None:
         self.cancel_sent = True
         super()._cancel_current_command(waiter, cancel_waiter)  # type: ignore[misc]
@@ -123,7 +139,32 @@ class _MeasuredPool(asyncpg.Pool):
         if getattr(con, "cancel_sent", False):
             connection.terminate()  # returns the holder to the pool; it connects anew on next use
             metrics.child(metrics.POOL_DISCARDED, self.metrics_name).inc()
+        elif (
+            isinstance(con, _PoolConnection)
+            and connection._holder._pool is self
+            and self._releases_at_once(connection._holder, con)
+        ):
+            # Nothing in the release awaits, so a cancellation cannot cut it short: the shield
+            # asyncpg puts around it (a Task per statement, 2.5% of a lookup's CPU) is not needed.
+            self._check_init()
+            internals: Any = con
+            internals._on_release()
+            holder = connection._holder
+            await holder.release(timeout if timeout is not None else holder._timeout)
+            return
         await super().release(connection, timeout=timeout)
+
+    def _releases_at_once(self, holder: Any, con: _PoolConnection) -> bool:
+        """Whether asyncpg's holder release will not wait: the connection is open, settled,
+        under its query limit and of the pool's generation (else it closes or rolls back)."""
+        pool: Any = self
+        connection: Any = con
+        return (
+            not con.is_closed()
+            and con.settled()
+            and connection._protocol.queries_count < holder._max_queries
+            and holder._generation == pool._generation
+        )
 
     async def _acquire(self, timeout: float | None) -> Any:  # noqa: ASYNC109 (asyncpg's signature)
         started = time.perf_counter()

@@ -1,12 +1,14 @@
 """The pool: a connection a cancel was sent on is closed on release, never handed to the next
-request (a late cancel would fail that request's statement)."""
+request (a late cancel would fail that request's statement); a settled one goes back at once."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+from typing import Any
 
 import asyncpg
+import pytest
 
 from api.database import create_pool
 from api.settings import Settings
@@ -54,5 +56,35 @@ async def test_a_connection_whose_statement_was_cancelled_is_never_reused(settin
                 raise AssertionError("the cancelled connection's backend is still there")
         finally:
             await probe.close()
+    finally:
+        await pool.close()
+
+
+async def test_a_settled_connection_goes_back_unshielded_and_an_open_transaction_is_rolled_back(
+    settings: Settings, fresh_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shielded: list[object] = []
+    shield = asyncio.shield
+
+    def recording(work: Any) -> Any:
+        shielded.append(work)
+        return shield(work)
+
+    monkeypatch.setattr(asyncio, "shield", recording)
+    pool = await create_pool(fresh_url, settings.model_copy(update={"pool_min_size": 1, "pool_max_size": 1}))
+    try:
+        async with pool.acquire() as conn:
+            pid = conn.get_server_pid()
+            assert await conn.fetchval("select 1") == 1
+        assert shielded == []  # nothing to wait for: released at once
+        assert pool.get_idle_size() == 1
+        async with pool.acquire() as conn:
+            assert conn.get_server_pid() == pid  # the same connection, taken back
+            await conn.execute("begin")
+            await conn.execute("create temporary table left_open (x int)")
+        assert len(shielded) == 1  # a transaction to roll back: asyncpg's shielded release
+        async with pool.acquire() as conn:
+            assert conn.get_server_pid() == pid and not conn.is_in_transaction()
+            assert await conn.fetchval("select to_regclass('left_open')") is None  # rolled back
     finally:
         await pool.close()
