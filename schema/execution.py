@@ -32,7 +32,6 @@ from strawberry.types import ExecutionResult
 from schema.compiled.executor import CompiledExecutor, HandedBack, known_plan, run_plan
 from schema.compiled.plan import OperationPlan, RootField
 from schema.context import Context
-from schema.cost import check_inputs
 from schema.errors import PublicError, coded
 
 if TYPE_CHECKING:
@@ -78,7 +77,6 @@ async def run_operation(
             return None
         errors = documents.validate(graphql_schema, query, document, _RULES)
         if not errors:
-            check_inputs(document, variables, documents.limits)
             documents.checked_cost(graphql_schema, query, document, variables, operation_name)
     except GraphQLError as error:  # unparsable, or over a limit
         return _finish(schema, None, [error], context)

@@ -45,16 +45,28 @@ class Documents:
         variables: dict[str, Any] | None,
         operation_name: str | None,
     ) -> int:
-        """check_operation's cost (raises its LimitError), remembered for passing operations."""
+        """The operation's cost once its inputs and its size, depth and cost pass their limits
+        (check_inputs, then check_operation; raises their LimitError), remembered for passing
+        operations: the same document, operation and variables pass again."""
         try:
             key = orjson.dumps([query, operation_name, variables], option=orjson.OPT_SORT_KEYS)
         except TypeError:  # a variable orjson cannot write: measured every time
-            return check_operation(schema, document, variables, operation_name, self.limits)
+            return self._measure(schema, document, variables, operation_name)
         cost = self.measured.get(key)
         if cost is None:
-            cost = check_operation(schema, document, variables, operation_name, self.limits)
+            cost = self._measure(schema, document, variables, operation_name)
             self.measured.put(key, cost, 2 * len(key))
         return cost
+
+    def _measure(
+        self,
+        schema: GraphQLSchema,
+        document: DocumentNode,
+        variables: dict[str, Any] | None,
+        operation_name: str | None,
+    ) -> int:
+        check_inputs(document, variables, self.limits)
+        return check_operation(schema, document, variables, operation_name, self.limits)
 
     def check_length(self, query: str) -> None:
         size = len(query.encode("utf-8", "surrogatepass"))
@@ -113,7 +125,6 @@ class RequestGuard(SchemaExtension):
             errors = self.documents.validate(schema, context.query, document, list(context.validation_rules))
             if not errors:
                 try:
-                    check_inputs(document, context.variables, self.documents.limits)
                     self.documents.checked_cost(
                         schema, context.query, document, context.variables, context.operation_name
                     )
