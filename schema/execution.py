@@ -24,6 +24,7 @@ from graphql import (
     specified_rules,
 )
 from graphql import ExecutionResult as GraphQLExecutionResult
+from graphql.execution.executor import Executor
 from graphql.execution.values import VariableValues, get_variable_values
 from strawberry.execution import optimized_is_awaitable
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
@@ -85,45 +86,34 @@ async def run_operation(
     if errors:
         return _finish(schema, None, errors, context)
     executor_class = schema.execution_context_class or StrawberryGraphQLCoreExecutionContext
+
+    def build(executor_class: type[Executor[Any]]) -> Executor[Any] | list[GraphQLError]:
+        return executor_class.build(
+            graphql_schema, document, None, context, variables, operation_name, is_awaitable=_is_awaitable
+        )
+
     if issubclass(executor_class, CompiledExecutor) and isinstance(context, Context):
+        definitions = operation.variable_definitions or ()
         coerced = get_variable_values(
-            graphql_schema,
-            operation.variable_definitions or (),
-            variables or {},
-            max_errors=MAX_COERCION_ERRORS,
+            graphql_schema, definitions, variables or {}, max_errors=MAX_COERCION_ERRORS
         )
         if isinstance(coerced, list):  # variables that do not coerce to their types
             return _finish(schema, None, coerced, context)
         plan = known_plan(graphql_schema, operation, document.definitions, coerced)
         if plan is not None:
-            # Built only if a root field runs as a resolver step.
-            def build() -> CompiledExecutor:
-                built = executor_class.build(
-                    graphql_schema,
-                    document,
-                    None,
-                    context,
-                    variables,
-                    operation_name,
-                    is_awaitable=_is_awaitable,
-                )
+            compiled = executor_class
+
+            def resolver_executor() -> CompiledExecutor:  # only if a root field is a resolver step
+                built = build(compiled)
                 assert isinstance(built, CompiledExecutor)  # the variables coerced already
                 return built
 
-            answered = await _planned(graphql_schema, plan, coerced, context, build)
+            answered = await _planned(graphql_schema, plan, coerced, context, resolver_executor)
             if answered is not None:
                 return _finish(schema, *answered, context)
             # Handed back: the general executor answers, without the plan.
             executor_class = StrawberryGraphQLCoreExecutionContext
-    executor = executor_class.build(
-        graphql_schema,
-        document,
-        None,
-        context,
-        variables,
-        operation_name,
-        is_awaitable=_is_awaitable,
-    )
+    executor = build(executor_class)
     if isinstance(executor, list):  # variables that do not coerce to their types
         return _finish(schema, None, executor, context)
     result = executor.execute_operation()
