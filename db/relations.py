@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Collection, Coroutine, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import asyncpg
@@ -33,7 +34,7 @@ from db.tables import Table
 from db.topics import TOPICS
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashed by identity: each is a module constant
 class Relation:
     name: str
     table: Table  # the related table, whose orderings the relation offers
@@ -172,17 +173,49 @@ class ListRequest:
 
 
 def _sibling(request: ListRequest) -> SiblingList:
-    relation = request.relation
-    sql = relation.table.narrow(relation.build(request.filter_), request.columns)
-    return SiblingList(
-        sql,
-        relation.table.names_of(sql, request.columns),
-        relation.parent,
+    columns = None if request.columns is None else frozenset(request.columns)
+    if request.filter_ is None and request.window.after is None and request.window.before is None:
+        # No filter and no cursor: the same every time, made once with its SQL text.
+        return _unparameterised_sibling(
+            request.relation, columns, request.ordering, request.window, request.rows, request.count
+        )
+    return _new_sibling(
+        request.relation,
+        request.filter_,
+        columns,
         request.ordering,
         request.window,
         request.rows,
         request.count,
     )
+
+
+def _new_sibling(
+    relation: Relation,
+    filter_: Any,
+    columns: frozenset[str] | None,
+    ordering: Ordering,
+    window: Window,
+    rows: bool,
+    count: bool,
+) -> SiblingList:
+    sql = relation.table.narrow(relation.build(filter_), columns)
+    return SiblingList(
+        sql, relation.table.names_of(sql, columns), relation.parent, ordering, window, rows, count
+    )
+
+
+# Bounded: relations x column sets x orderings x page sizes a client asks for.
+@lru_cache(maxsize=2048)
+def _unparameterised_sibling(
+    relation: Relation,
+    columns: frozenset[str] | None,
+    ordering: Ordering,
+    window: Window,
+    rows: bool,
+    count: bool,
+) -> SiblingList:
+    return _new_sibling(relation, None, columns, ordering, window, rows, count)
 
 
 # Up to this many parents, sibling lists share one statement (correlated subqueries per parent);
