@@ -1,5 +1,6 @@
 """Running one operation: parse and validate through the caches, the input and cost limits,
-then graphql-core's executor with the compiled plans hooked in — without strawberry's
+then its plan (graphql-core's executor is built only to compile a plan on an operation's first
+run, for resolver steps, and for what no plan serves) — without strawberry's
 per-request machinery (its extension runner, execution context and result conversion), which
 cost a quarter of a lookup's server CPU (py-spy, 2026-12-01) for two extensions whose work is
 done here directly: `RequestGuard`'s checks and `CodedErrors`' codes and masking.
@@ -12,7 +13,7 @@ types), so those keep exactly the answers they had.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, TypeGuard, cast
+from typing import TYPE_CHECKING, Any
 
 from graphql import (
     DocumentNode,
@@ -24,12 +25,15 @@ from graphql import (
     specified_rules,
 )
 from graphql import ExecutionResult as GraphQLExecutionResult
-from graphql.execution.executor import Executor
-from graphql.execution.values import VariableValues, get_variable_values
-from strawberry.execution import optimized_is_awaitable
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import ExecutionResult
 
+from schema.compiled.adapter import (
+    GENERAL_EXECUTOR,
+    Executor,
+    VariableValues,
+    build_executor,
+    coerce_variables,
+)
 from schema.compiled.executor import CompiledExecutor, HandedBack, known_plan, run_plan
 from schema.compiled.plan import OperationPlan, RootField
 from schema.context import Context
@@ -39,9 +43,6 @@ if TYPE_CHECKING:
     from schema.build import DetenteSchema
 
 _RULES = list(specified_rules)
-MAX_COERCION_ERRORS = 50  # graphql-core's default, which strawberry's path keeps
-# strawberry's quicker awaitable check (what its own path hands graphql-core), typed as graphql-core asks.
-_is_awaitable = cast("Callable[[Any], TypeGuard[Awaitable[Any]]]", optimized_is_awaitable)
 
 
 def _query_operation(document: DocumentNode, operation_name: str | None) -> OperationDefinitionNode | None:
@@ -85,18 +86,13 @@ async def run_operation(
         return None
     if errors:
         return _finish(schema, None, errors, context)
-    executor_class = schema.execution_context_class or StrawberryGraphQLCoreExecutionContext
+    executor_class = schema.execution_context_class or GENERAL_EXECUTOR
 
     def build(executor_class: type[Executor[Any]]) -> Executor[Any] | list[GraphQLError]:
-        return executor_class.build(
-            graphql_schema, document, None, context, variables, operation_name, is_awaitable=_is_awaitable
-        )
+        return build_executor(executor_class, graphql_schema, document, context, variables, operation_name)
 
     if issubclass(executor_class, CompiledExecutor) and isinstance(context, Context):
-        definitions = operation.variable_definitions or ()
-        coerced = get_variable_values(
-            graphql_schema, definitions, variables or {}, max_errors=MAX_COERCION_ERRORS
-        )
+        coerced = coerce_variables(graphql_schema, operation, variables)
         if isinstance(coerced, list):  # variables that do not coerce to their types
             return _finish(schema, None, coerced, context)
         plan = known_plan(graphql_schema, operation, document.definitions, coerced)
@@ -112,7 +108,7 @@ async def run_operation(
             if answered is not None:
                 return _finish(schema, *answered, context)
             # Handed back: the general executor answers, without the plan.
-            executor_class = StrawberryGraphQLCoreExecutionContext
+            executor_class = GENERAL_EXECUTOR
     executor = build(executor_class)
     if isinstance(executor, list):  # variables that do not coerce to their types
         return _finish(schema, None, executor, context)
@@ -140,7 +136,7 @@ async def _planned(
     def take_resolver_errors() -> None:
         nonlocal taken
         if executor is not None:
-            found = executor.collected_errors.errors
+            found = executor.collected()
             errors.extend(found[taken:])
             taken = len(found)
 

@@ -2,9 +2,10 @@
 
 graphql-core's public API does not offer a hook for running the root fields of an operation
 another way, nor the field collection it uses; these are internals of graphql-core 3.3
-(`ExecutionContext.execute_collected_root_fields`, `collect_subfields`, `get_argument_values`,
-`handle_field_error`) and of strawberry (its execution context class, `convert_arguments` and
-the leaf-type tests it makes).
+(`ExecutionContext.execute_collected_root_fields`, `execute_field`, `collected_errors`,
+`collect_subfields`, `get_argument_values`, `get_variable_values`, `handle_field_error`) and
+of strawberry (its execution context class, its awaitable check, `convert_arguments` and the
+leaf-type tests it makes).
 Both libraries are pinned in pyproject.toml to the versions tests/schema/test_adapter.py checks:
 a release that renames or reshapes one of these fails that test instead of silently turning
 every query back to the general executor.
@@ -12,11 +13,13 @@ every query back to the general executor.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeGuard, cast
 
 from graphql import (
+    DocumentNode,
     FieldNode,
+    GraphQLError,
     GraphQLField,
     GraphQLObjectType,
     GraphQLSchema,
@@ -29,19 +32,26 @@ from graphql.execution.collect_fields import (
     GroupedFieldSet,
     collect_subfields,
 )
-from graphql.execution.values import VariableValues, get_argument_values
+from graphql.execution.executor import Executor
+from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
 from graphql.pyutils import Path
+from strawberry.execution import optimized_is_awaitable
 from strawberry.relay.types import GlobalID
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.arguments import _is_leaf_type, _is_optional_leaf_type, convert_arguments
 from strawberry.types.field import StrawberryField
 
 __all__ = [
+    "GENERAL_EXECUTOR",
+    "MAX_COERCION_ERRORS",
+    "Executor",
     "FieldDetailsList",
     "FragmentDetails",
     "GroupedFieldSet",
     "RootFieldsHook",
     "VariableValues",
+    "build_executor",
+    "coerce_variables",
     "leaf_arguments",
     "python_arguments",
     "subfields",
@@ -63,6 +73,38 @@ def subfields(
 ) -> dict[str, FieldDetailsList]:
     """The selections under `details` on `type_`, by response key, fragments merged."""
     return collect_subfields(schema, fragments, variables, operation, type_, details).grouped_field_set
+
+
+# graphql-core's executor as strawberry runs it (its resolve info), without plans.
+GENERAL_EXECUTOR = StrawberryGraphQLCoreExecutionContext
+MAX_COERCION_ERRORS = 50  # graphql-core's default, which strawberry's path keeps
+# strawberry's quicker awaitable check (what its path hands graphql-core), typed as graphql-core asks.
+_IS_AWAITABLE = cast("Callable[[Any], TypeGuard[Awaitable[Any]]]", optimized_is_awaitable)
+
+
+def coerce_variables(
+    schema: GraphQLSchema, operation: OperationDefinitionNode, raw: dict[str, Any] | None
+) -> VariableValues | list[GraphQLError]:
+    """The operation's variables coerced to their types, as graphql-core's executor coerces
+    them, or the errors of those that do not coerce."""
+    return get_variable_values(
+        schema, operation.variable_definitions or (), raw or {}, max_errors=MAX_COERCION_ERRORS
+    )
+
+
+def build_executor(
+    executor_class: type[Executor[Any]],
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    context: Any,
+    variables: dict[str, Any] | None,
+    operation_name: str | None,
+) -> Executor[Any] | list[GraphQLError]:
+    """graphql-core's executor for the operation (or the errors of variables that do not
+    coerce), built as strawberry's path builds it."""
+    return executor_class.build(
+        schema, document, None, context, variables, operation_name, is_awaitable=_IS_AWAITABLE
+    )
 
 
 def leaf_arguments(schema: GraphQLSchema, strawberry_field: StrawberryField) -> dict[str, str]:
@@ -138,6 +180,10 @@ class RootFieldsHook(StrawberryGraphQLCoreExecutionContext):
         if isinstance(value, Awaitable):
             return await value
         return value
+
+    def collected(self) -> list[GraphQLError]:
+        """The field errors recorded so far, in order."""
+        return self.collected_errors.errors
 
     def root_field_error(
         self, root_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet, key: str, error: Exception

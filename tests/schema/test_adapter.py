@@ -7,7 +7,7 @@ import importlib.metadata
 from typing import Any
 
 import asyncpg
-from graphql import GraphQLObjectType
+from graphql import GraphQLObjectType, OperationDefinitionNode, parse
 
 from api.database import create_pool
 from api.settings import Settings
@@ -64,3 +64,18 @@ def test_leaf_arguments_are_those_strawberry_passes_on_unconverted() -> None:
     # Scalars and enums (graphql-core hands over the Python enum member) pass unconverted.
     assert {"first", "after", "last", "before", "orderBy", "search"} <= set(leaves)
     assert "filter" not in leaves  # an input type: strawberry builds its dataclass
+
+
+def test_the_executor_internals_the_adapter_reaches_are_there() -> None:
+    # schema/execution.py builds executors, coerces variables and reads errors only through it.
+    schema = build_schema()._schema
+    document = parse("query($n: Int) { events(first: $n) { totalCount } }")
+    operation = document.definitions[0]
+    assert isinstance(operation, OperationDefinitionNode)
+    coerced = adapter.coerce_variables(schema, operation, {"n": 3})
+    assert not isinstance(coerced, list) and coerced.coerced == {"n": 3}
+    refused = adapter.coerce_variables(schema, operation, {"n": "three"})
+    assert isinstance(refused, list) and "Int cannot represent" in refused[0].message
+    built = adapter.build_executor(CompiledExecutor, schema, document, None, {"n": 3}, None)
+    assert isinstance(built, CompiledExecutor) and built.collected() == []
+    assert callable(built.execute_field) and issubclass(adapter.GENERAL_EXECUTOR, adapter.Executor)
