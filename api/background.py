@@ -42,6 +42,9 @@ async def within(work: Coroutine[Any, Any, T], seconds: float) -> T:
     timer = loop.call_later(seconds, wake)
     try:
         await woken
+    except BaseException:  # the waiter itself cancelled: the work finishes in the background
+        detach(task)
+        raise
     finally:
         timer.cancel()
         task.remove_done_callback(wake)
