@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import orjson
 from starlette.convertors import Convertor, register_url_convertor
@@ -65,6 +65,14 @@ register_url_convertor("rest_format", FormatConvertor())
 class _Document:
     query: str
     shape: Shape | SearchShape
+
+
+def url_path(request: Request) -> str:
+    """`request.url.path` without building the request's whole URL (a tenth of the cost): the
+    path with the three characters Starlette's URL escapes, as `urlsplit` reads it (which drops
+    tabs and line breaks). Every REST path starts with /v1/, so it has no scheme or authority."""
+    path: str = request.scope["path"]
+    return urlsplit(path.replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")).path
 
 
 class RestEndpoint:
@@ -235,7 +243,7 @@ class RestEndpoint:
             headers["x-total-count"] = str(value["totalCount"])
             if next_cursor is not None:
                 following = [(k, v) for k, v in query if k != "after"] + [("after", next_cursor)]
-                headers["link"] = f'<{request.url.path}?{urlencode(following)}>; rel="next"'
+                headers["link"] = f'<{url_path(request)}?{urlencode(following)}>; rel="next"'
         if fmt is CSV:
             columns = document.shape.columns()
             headers["content-disposition"] = f'inline; filename="{self._filename()}.csv"'
