@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
+from types import MappingProxyType
 from typing import Any
 
 from graphql import (
@@ -140,8 +142,17 @@ class Signature:
     paged: bool
     path_arguments: tuple[str, ...] = ()
 
-    def by_name(self) -> dict[str, Parameter]:
-        return {p.name: p for p in self.parameters}
+    def by_name(self) -> Mapping[str, Parameter]:
+        return self._by_name
+
+    @cached_property
+    def _by_name(self) -> Mapping[str, Parameter]:
+        """Built once: a route reads it on every request."""
+        return MappingProxyType({p.name: p for p in self.parameters})
+
+    @cached_property
+    def required(self) -> tuple[str, ...]:
+        return tuple(p.name for p in self.parameters if p.required)
 
 
 RENAMES = {"query": "q"}  # search's argument, as search pages have it
@@ -273,7 +284,7 @@ def to_variables(
             _set(variables, parameter.path, [_scalar(parameter, item) for item in items])
         else:
             _set(variables, parameter.path, _scalar(parameter, values[0]))
-    missing = [p.name for p in sig.parameters if p.required and p.name not in given]
+    missing = [name for name in sig.required if name not in given]
     if missing:
         raise ParameterError(
             f"missing required parameter(s): {', '.join(missing)}", "BAD_USER_INPUT", parameters=missing
