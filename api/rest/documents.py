@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from graphql import (
@@ -91,25 +92,37 @@ class Shape:
         return " ".join(parts)
 
     def reshape(self, row: Row) -> Row:
-        """GraphQL's connections ({nodes} / {edges {role node}}) as plain lists, in place: each
-        answer's dicts are its own, and copying every related record cost a REST page of 50
-        events 0.08 ms of its ~2.3 (half of what it does beyond GraphQL's own work)."""
-        for link in self.links:
-            if not link.many:
-                continue
-            value = row.get(link.name)
-            if value is None:
-                continue
-            if link.with_role:
-                related = []
-                for edge in value["edges"]:
-                    node = edge["node"]
-                    node["role"] = edge["role"]
-                    related.append(node)
-                row[link.name] = related
-            else:
-                row[link.name] = value["nodes"]
-        return row
+        """GraphQL's connections ({nodes} / {edges {role node}}) as plain lists, in place."""
+        return self.reshape_all([row])[0]
+
+    def reshape_all(self, rows: list[Row]) -> list[Row]:
+        """`reshape` of every row, in place: each answer's dicts are its own, and copying every
+        related record cost a REST page of 50 events 0.08 ms of its ~2.3. A relation at a time,
+        its names read once (not a Link's attributes per row)."""
+        for name in self._plain_relations:
+            for row in rows:
+                value = row.get(name)
+                if value is not None:
+                    row[name] = value["nodes"]
+        for name in self._role_relations:
+            for row in rows:
+                value = row.get(name)
+                if value is not None:
+                    related = []
+                    for edge in value["edges"]:
+                        node = edge["node"]
+                        node["role"] = edge["role"]
+                        related.append(node)
+                    row[name] = related
+        return rows
+
+    @cached_property
+    def _plain_relations(self) -> tuple[str, ...]:
+        return tuple(link.name for link in self.links if link.many and not link.with_role)
+
+    @cached_property
+    def _role_relations(self) -> tuple[str, ...]:
+        return tuple(link.name for link in self.links if link.many and link.with_role)
 
     def columns(self) -> list[str]:
         names = [*self.scalars, *(n for n, _ in self.values)]

@@ -226,9 +226,9 @@ class RestEndpoint:
         if isinstance(doc_shape, SearchShape):
             return doc_shape.rows(value)
         if self.resource.paged:
-            return [doc_shape.reshape(n) for n in value["nodes"]]
+            return doc_shape.reshape_all(value["nodes"])
         if self.resource.kind is Kind.LIST:
-            return [doc_shape.reshape(n) for n in value]
+            return doc_shape.reshape_all(value)
         return [doc_shape.reshape(value)]
 
     def _render(
