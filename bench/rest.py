@@ -8,10 +8,15 @@ streamed CSV of every event; writes bench/REST.md.
   cache and the ETag).
 - stream: `GET /v1/events.csv?limit=all` on a fresh one-worker server: rows/s, and the server's
   peak RSS before and after the stream (VmHWM), so memory that grows with the dataset shows.
+- cpu: the same three uncached requests driven through the app in this process (no HTTP, no
+  wrk beside it), one of each in turn: the CPU time each costs, so a difference of a few percent
+  is not left to the noise of a shared machine. `python -m bench.rest cpu` runs this part alone
+  and prints its table.
 
 Settings (environment): BENCH_REST_SIZES (default "curated,10000,1000000"), BENCH_REST_PAGE_SIZES
 (the datasets the page is timed on; default "curated,10000"), BENCH_DURATION (5),
-BENCH_WARMUP (2), BENCH_CONNECTIONS (16), BENCH_DATABASE_URL, as bench/run.py.
+BENCH_WARMUP (2), BENCH_CONNECTIONS (16), BENCH_DATABASE_URL, as bench/run.py; BENCH_REST_CPU_REQUESTS
+(requests of each face in the cpu part, 1500).
 """
 
 from __future__ import annotations
@@ -24,10 +29,12 @@ import platform
 import socket
 import statistics
 import subprocess
+import sys
 import time
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -47,6 +54,7 @@ run.WARMUP = int(os.environ.get("BENCH_WARMUP", "2"))
 run.OUR_PORT = int(os.environ.get("BENCH_REST_PORT", "8821"))
 BASE = f"http://127.0.0.1:{run.OUR_PORT}"
 ROUNDS = 2  # REST and GraphQL alternate, so a neighbour's load falls on both alike
+CPU_REQUESTS = int(os.environ.get("BENCH_REST_CPU_REQUESTS", "1500"))
 OUT_MD = Path(__file__).resolve().parent / "REST.md"
 
 
@@ -68,6 +76,13 @@ class StreamRow:
     mbytes: float
     rss_before_mb: float
     rss_peak_mb: float
+
+
+@dataclass
+class CpuRow:
+    dataset: str
+    face: str
+    cpu_ms: float  # the mean of the middle 80% of requests
 
 
 def _page50_document() -> str:
@@ -141,6 +156,118 @@ async def _pages(dataset: str, url: str, rows: list[PageRow]) -> None:
             await _stop(process)
 
 
+def _asgi_scope(method: str, path: str, query: bytes, headers: list[tuple[bytes, bytes]], state: Any) -> Any:
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query,
+        "root_path": "",
+        "headers": [(b"host", b"127.0.0.1"), *headers],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 80),
+        "state": dict(state),
+    }
+
+
+async def _cpu(dataset: str, url: str) -> list[CpuRow]:
+    """CPU time per uncached request, in process: REST GET, GraphQL GET and POST of the page
+    of 50, one of each in turn (so a neighbour's load falls on all three alike)."""
+    from api.app import create_app  # the app's lifespan tunes this process's collector
+
+    os.environ["RESPONSE_CACHE_BYTES"] = "0"
+    try:
+        app = create_app(Settings(), url)
+    finally:
+        os.environ.pop("RESPONSE_CACHE_BYTES", None)
+    document = _page50_document()
+    variables = json.dumps({"first": 50})
+    body = json.dumps({"query": document, "variables": {"first": 50}}).encode()
+    graphql_get = urllib.parse.urlencode({"query": document, "variables": variables}).encode()
+    posted = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    faces = {
+        "REST GET /v1/events?limit=50": ("GET", "/v1/events", b"limit=50", [], b""),
+        "GraphQL GET": ("GET", "/graphql", graphql_get, [], b""),
+        "GraphQL POST": ("POST", "/graphql", b"", posted, body),
+    }
+    state: dict[str, Any] = {}
+    startup: asyncio.Queue[dict[str, str]] = asyncio.Queue()
+    await startup.put({"type": "lifespan.startup"})
+    started = asyncio.Event()
+
+    async def lifespan_send(message: Any) -> None:
+        if message["type"] == "lifespan.startup.complete":
+            started.set()
+        elif message["type"].endswith("failed"):
+            raise RuntimeError(message)
+
+    lifespan = asyncio.create_task(
+        app({"type": "lifespan", "asgi": {"version": "3.0"}, "state": state}, startup.get, lifespan_send)
+    )
+    await started.wait()
+
+    async def one(face: str) -> int:
+        method, path, query, headers, payload = faces[face]
+        sent: list[Any] = []
+        received = False
+
+        async def receive() -> Any:
+            nonlocal received
+            if not received:
+                received = True
+                return {"type": "http.request", "body": payload, "more_body": False}
+            await asyncio.Event().wait()  # the client never goes away
+            return {"type": "http.disconnect"}
+
+        async def send(message: Any) -> None:
+            sent.append(message)
+
+        started_ns = time.process_time_ns()
+        await app(_asgi_scope(method, path, query, headers, state), receive, send)
+        spent = time.process_time_ns() - started_ns
+        if sent[0]["status"] != 200:
+            raise RuntimeError(f"{face}: {sent[0]['status']} {sent[-1].get('body', b'')[:300]!r}")
+        return spent
+
+    try:
+        for face in faces:
+            for _ in range(50):
+                await one(face)
+        spent: dict[str, list[int]] = {face: [] for face in faces}
+        for _ in range(CPU_REQUESTS):
+            for face in faces:
+                spent[face].append(await one(face))
+    finally:
+        await startup.put({"type": "lifespan.shutdown"})
+        await lifespan
+    rows = []
+    for face, values in spent.items():
+        values.sort()
+        middle = values[len(values) // 10 : len(values) - len(values) // 10]
+        rows.append(CpuRow(dataset, face, statistics.mean(middle) / 1e6))
+    return rows
+
+
+def _cpu_table(cpus: list[CpuRow]) -> list[str]:
+    lines = [
+        "| dataset | face | CPU ms per request | REST / this face (CPU) |",
+        "| --- | --- | ---: | ---: |",
+    ]
+    rest = None
+    for row in cpus:
+        if row.face.startswith("REST"):
+            rest, shown = row, ""
+        else:
+            assert rest is not None
+            shown = f"{row.cpu_ms / rest.cpu_ms:.3f}×"
+        lines.append(f"| {row.dataset} | {row.face} | {row.cpu_ms:.3f} | {shown} |")
+    return lines
+
+
 async def _stream(dataset: str, url: str) -> StreamRow:
     process = _start(url, 1, True)
     try:
@@ -163,7 +290,7 @@ async def _stream(dataset: str, url: str) -> StreamRow:
     return StreamRow(dataset, lines - 1, seconds, size / 2**20, before, peak)
 
 
-def _write(pages: list[PageRow], streams: list[StreamRow]) -> None:
+def _write(pages: list[PageRow], streams: list[StreamRow], cpus: list[CpuRow]) -> None:
     lines = [
         "# REST face: benchmark",
         "",
@@ -209,6 +336,16 @@ def _write(pages: list[PageRow], streams: list[StreamRow]) -> None:
             f"| {s.dataset} | {s.rows:,} | {s.seconds:.2f} | {s.rows / s.seconds:,.0f} | {s.mbytes:.1f} | "
             f"{s.rss_before_mb:.0f} | {s.rss_peak_mb:.0f} |"
         )
+    lines += [
+        "",
+        "## CPU per uncached request, in process",
+        "",
+        f"The three uncached requests above driven through the app in the benchmark's process (no "
+        f"HTTP, no wrk), one of each in turn, {CPU_REQUESTS:,} of each after 50 of warm-up; the mean "
+        "of the middle 80%. The last column is the other face's CPU over REST's (above 1: REST costs less).",
+        "",
+        *_cpu_table(cpus),
+    ]
     OUT_MD.write_text("\n".join(lines) + "\n")
 
 
@@ -216,15 +353,24 @@ async def main() -> None:
     run.OUT.mkdir(exist_ok=True)
     pages: list[PageRow] = []
     streams: list[StreamRow] = []
+    cpus: list[CpuRow] = []
     for size in SIZES:
         url = await run._prepare_dataset(size)
         if size in PAGE_SIZES:
             await _pages(size, url, pages)
+            cpus += await _cpu(size, url)
         streams.append(await _stream(size, url))
-        print(pages[-5:], streams[-1], flush=True)
-    _write(pages, streams)
+        print(pages[-5:], streams[-1], cpus[-3:], flush=True)
+    _write(pages, streams, cpus)
     print(OUT_MD.read_text())
 
 
+async def cpu_only() -> None:
+    cpus: list[CpuRow] = []
+    for size in PAGE_SIZES:
+        cpus += await _cpu(size, await run._prepare_dataset(size))
+    print("\n".join(_cpu_table(cpus)))
+
+
 if __name__ == "__main__":
-    asyncio.run(main())
+    asyncio.run(cpu_only() if sys.argv[1:] == ["cpu"] else main())
