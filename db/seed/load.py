@@ -6,17 +6,23 @@ values did not change are not touched, so loading the same files twice changes n
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
+from pydantic import BaseModel
 
 from db.entities import BY_KIND, ENTITIES, SLUGGED
 from db.release import RELEASE_CHANNEL
 from db.seed.changes import record_changes
+from db.seed.models import Event, FuzzyDate, Source
 from db.seed.read import Dataset, read_dataset
+
+R = TypeVar("R", bound=BaseModel)  # a seed record
 
 
 @dataclass
@@ -74,111 +80,14 @@ async def _write(conn: asyncpg.Connection, data: Dataset, report: SeedReport) ->
     await _delete_missing(conn, report, "topic", [t.slug for t in data.topics])
     await _delete_missing(conn, report, "source", [s.slug for s in data.sources])
 
-    await _upsert(
-        conn,
-        report,
-        "topic",
-        [{"slug": t.slug, "name": t.name, "description": t.description} for t in data.topics],
-    )
-    await _upsert(
-        conn,
-        report,
-        "source",
-        [
-            {
-                "slug": s.slug,
-                "title": s.title,
-                "publisher": s.publisher,
-                "url": s.url,
-                "published_on": s.published_on.value if s.published_on else None,
-                "published_precision": s.published_on.precision if s.published_on else None,
-                "accessed_on": s.accessed_on,
-                "kind": s.kind,
-                "language": s.language,
-            }
-            for s in data.sources
-        ],
-    )
-    await _upsert(
-        conn,
-        report,
-        "actor",
-        [
-            {
-                "slug": a.slug,
-                "name": a.name,
-                "name_zh": a.name_zh,
-                "kind": a.kind,
-                "country": a.country,
-                "description": a.description,
-                "aliases": a.aliases,
-            }
-            for a in data.actors
-        ],
-    )
+    await _upsert(conn, report, "topic", data.topics)
+    await _upsert(conn, report, "source", data.sources, _source_dates)
+    await _upsert(conn, report, "actor", data.actors)
     await _set_links(conn, report, "actor", "parent_id", [(a.slug, a.parent) for a in data.actors])
-    await _upsert(
-        conn,
-        report,
-        "metric",
-        [
-            {"slug": m.slug, "name": m.name, "description": m.description, "unit": m.unit}
-            for m in data.metrics
-        ],
-    )
+    await _upsert(conn, report, "metric", data.metrics)
     actor_ids = await _ids(conn, "actor")
-    await _upsert(
-        conn,
-        report,
-        "policy",
-        [
-            {
-                "slug": p.slug,
-                "title": p.title,
-                "title_zh": p.title_zh,
-                "issuer_id": actor_ids[p.issuer],
-                "jurisdiction": p.jurisdiction,
-                "instrument": p.instrument,
-                "status": p.status,
-                "announced_on": p.announced_on,
-                "effective_on": p.effective_on,
-                "ended_on": p.ended_on,
-                "summary": p.summary,
-                "official_url": p.official_url,
-                "stance": p.stance,
-                "confidence": p.confidence,
-                "confidence_note": p.confidence_note,
-                "status_as_of": p.status_as_of,
-                "status_until": p.status_until,
-                "status_note": p.status_note,
-            }
-            for p in data.policies
-        ],
-    )
-    await _upsert(
-        conn,
-        report,
-        "event",
-        [
-            {
-                "slug": e.slug,
-                "title": e.title,
-                "summary": e.summary,
-                "date": e.date.value,
-                "date_precision": e.date.precision,
-                "end_date": e.end_date.value if e.end_date else None,
-                "end_date_precision": e.end_date.precision if e.end_date else None,
-                "category": e.category,
-                "stance": e.stance,
-                "cooperation_score": e.cooperation_score,
-                "score_rationale": e.score_rationale,
-                "significance": e.significance,
-                "confidence": e.confidence,
-                "confidence_note": e.confidence_note,
-            }
-            for e in data.events
-        ],
-    )
+    await _upsert(conn, report, "policy", data.policies, lambda p: {"issuer_id": actor_ids[p.issuer]})
+    await _upsert(conn, report, "event", data.events, _event_dates)
     await _set_links(
         conn, report, "event", "implements_event_id", [(e.slug, e.implements) for e in data.events]
     )
@@ -297,17 +206,60 @@ async def _written_columns(conn: asyncpg.Connection, table: str) -> list[tuple[s
     return [(c, types[c]) for c in columns if c in types and c not in later]
 
 
+def _fuzzy(date: FuzzyDate | None) -> tuple[dt.date | None, str | None]:
+    return (date.value, date.precision) if date is not None else (None, None)
+
+
+def _source_dates(s: Source) -> dict[str, Any]:
+    published_on, published_precision = _fuzzy(s.published_on)
+    return {"published_on": published_on, "published_precision": published_precision}
+
+
+def _event_dates(e: Event) -> dict[str, Any]:
+    end_date, end_date_precision = _fuzzy(e.end_date)
+    return {
+        "date": e.date.value,
+        "date_precision": e.date.precision,
+        "end_date": end_date,
+        "end_date_precision": end_date_precision,
+    }
+
+
+def _row(table: str, record: BaseModel, names: Sequence[str], computed: dict[str, Any]) -> dict[str, Any]:
+    """The row of `table` for a seed record: each written column from `computed` (what is not a
+    field of the same name: a fuzzy date split into value and precision, a reference resolved
+    to an id), else from the record's field of that name. A column with neither, a computed
+    value no column takes, or a fuzzy date left unsplit is an error, not a value misplaced."""
+    fields = type(record).model_fields
+    row: dict[str, Any] = {}
+    for name in names:
+        if name in computed:
+            row[name] = computed[name]
+        elif name in fields:
+            row[name] = getattr(record, name)
+            if isinstance(row[name], FuzzyDate):
+                raise RuntimeError(f"{table}.{name}: a fuzzy date is written as its value and precision")
+        else:
+            raise RuntimeError(f"{table}.{name}: the seed model has no such field and nothing computes it")
+    if unknown := set(computed) - set(names):
+        raise RuntimeError(f"{table}: the loader computes {sorted(unknown)}, which the table does not have")
+    return row
+
+
 async def _upsert(
-    conn: asyncpg.Connection, report: SeedReport, table: str, records: list[dict[str, Any]]
+    conn: asyncpg.Connection,
+    report: SeedReport,
+    table: str,
+    records: Sequence[R],
+    computed: Callable[[R], dict[str, Any]] | None = None,
 ) -> None:
-    """Inserts or updates the records of `table` by slug. Each record names its values by column:
-    a column the table has and a record lacks (or the reverse) is an error here, not a value
-    written into the wrong column."""
+    """Inserts or updates the records of `table` by slug. The columns written are the table's
+    (`_written_columns`); each record's values come from its seed model's fields of the same
+    names, or from `computed` (see `_row`): a field added to the seed model and the table is
+    written without listing it here."""
     columns = await _written_columns(conn, table)
     names = [c for c, _ in columns]
-    for record in records[:1]:
-        if set(record) != set(names):
-            raise RuntimeError(f"{table}: the loader writes {sorted(record)}, the table has {sorted(names)}")
+    rows = [_row(table, r, names, computed(r) if computed else {}) for r in records]
     # An array column (aliases) travels as JSON text, so that one unnest carries an array per row.
     arrays = {c for c, t in columns if t.endswith("[]")}
     selects = [
@@ -322,7 +274,7 @@ async def _upsert(
         on conflict (slug) do update set {updates} where {differs}
         returning (xmax = 0) as inserted
     """
-    values = [[json.dumps(r[c]) if c in arrays else r[c] for r in records] for c in names]
+    values = [[json.dumps(r[c]) if c in arrays else r[c] for r in rows] for c in names]
     result = await conn.fetch(sql, *values)
     inserted = sum(1 for r in result if r["inserted"])
     report._bump(table, "inserted", inserted)
