@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Collection, Coroutine, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -173,49 +173,28 @@ class ListRequest:
 
 
 def _sibling(request: ListRequest) -> SiblingList:
-    columns = None if request.columns is None else frozenset(request.columns)
     if request.filter_ is None and request.window.after is None and request.window.before is None:
         # No filter and no cursor: the same every time, made once with its SQL text.
-        return _unparameterised_sibling(
-            request.relation, columns, request.ordering, request.window, request.rows, request.count
-        )
-    return _new_sibling(
-        request.relation,
-        request.filter_,
-        columns,
-        request.ordering,
-        request.window,
-        request.rows,
-        request.count,
-    )
+        columns = request.columns
+        if columns is not None and not isinstance(columns, frozenset):
+            request = replace(request, columns=frozenset(columns))  # hashable, as a cache key
+        return _unparameterised_sibling(request)
+    return _new_sibling(request)
 
 
-def _new_sibling(
-    relation: Relation,
-    filter_: Any,
-    columns: frozenset[str] | None,
-    ordering: Ordering,
-    window: Window,
-    rows: bool,
-    count: bool,
-) -> SiblingList:
-    sql = relation.table.narrow(relation.build(filter_), columns)
+def _new_sibling(request: ListRequest) -> SiblingList:
+    relation, columns = request.relation, request.columns
+    sql = relation.table.narrow(relation.build(request.filter_), columns)
+    names = relation.table.names_of(sql, columns)
     return SiblingList(
-        sql, relation.table.names_of(sql, columns), relation.parent, ordering, window, rows, count
+        sql, names, relation.parent, request.ordering, request.window, request.rows, request.count
     )
 
 
 # Bounded: relations x column sets x orderings x page sizes a client asks for.
 @lru_cache(maxsize=2048)
-def _unparameterised_sibling(
-    relation: Relation,
-    columns: frozenset[str] | None,
-    ordering: Ordering,
-    window: Window,
-    rows: bool,
-    count: bool,
-) -> SiblingList:
-    return _new_sibling(relation, None, columns, ordering, window, rows, count)
+def _unparameterised_sibling(request: ListRequest) -> SiblingList:
+    return _new_sibling(request)
 
 
 # Up to this many parents, sibling lists share one statement (correlated subqueries per parent);
