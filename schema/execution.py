@@ -22,7 +22,6 @@ from graphql import (
     OperationDefinitionNode,
     OperationType,
     located_error,
-    specified_rules,
 )
 from graphql import ExecutionResult as GraphQLExecutionResult
 from strawberry.types import ExecutionResult
@@ -41,8 +40,6 @@ from schema.errors import PublicError, coded
 
 if TYPE_CHECKING:
     from schema.build import DetenteSchema
-
-_RULES = list(specified_rules)
 
 
 def _query_operation(document: DocumentNode, operation_name: str | None) -> OperationDefinitionNode | None:
@@ -77,7 +74,7 @@ async def run_operation(
         operation = _query_operation(document, operation_name)
         if operation is None:
             return None
-        errors = documents.validate(graphql_schema, query, document, _RULES)
+        errors = documents.validate(graphql_schema, query, document, [])  # graphql-core's rules
         if not errors:
             documents.checked_cost(graphql_schema, query, document, variables, operation_name)
     except GraphQLError as error:  # unparsable, or over a limit
@@ -142,7 +139,7 @@ async def _planned(
 
     def root_error(key: str, error: PublicError) -> None:
         root = plan.by_key[key]
-        located = located_error(error, list(root.nodes), [key])
+        located = located_error(error, root.nodes, [key])
         if not root.nullable:
             raise located
         errors.append(located)

@@ -249,9 +249,13 @@ class RootField:
     connection: ConnectionPlan | None = None
     target: ObjectPlan | None = None  # BySlug
     targets: dict[str, ObjectPlan] = field(default_factory=dict)  # NodeLookup, by type name
-    nodes: tuple[FieldNode, ...] = ()  # the field's selections, where its errors are located
     nullable: bool = True  # whether an error in it nulls only the field (else all the data)
     details: FieldDetailsList = field(default_factory=list)  # its selections, as collected
+
+    @property
+    def nodes(self) -> list[FieldNode]:
+        """The field's selections, where its errors are located."""
+        return [d.node for d in self.details]
 
 
 @dataclass
@@ -261,11 +265,6 @@ class OperationPlan:
     @cached_property
     def by_key(self) -> dict[str, RootField]:
         return {root.key: root for root in self.roots}
-
-    @cached_property
-    def resolver_steps(self) -> bool:
-        """Whether any root field is resolved by graphql-core's executor."""
-        return any(isinstance(root.spec, ResolverStep) for root in self.roots)
 
 
 def _unwrap(type_: GraphQLOutputType) -> tuple[GraphQLOutputType, bool]:
@@ -518,7 +517,6 @@ def compile_operation(
             root = compiler.root(query, key, details)
         except Unsupported as unsupported:
             root = RootField(key, ResolverStep(str(unsupported)))
-        root.nodes = tuple(d.node for d in details)
         root.details = details
         definition = query.fields.get(details[0].node.name.value)  # none for __schema, __type
         if root.spec is not None and definition is not None:
