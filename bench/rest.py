@@ -32,9 +32,10 @@ import subprocess
 import sys
 import time
 import urllib.parse
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -252,18 +253,29 @@ async def _cpu(dataset: str, url: str) -> list[CpuRow]:
     return rows
 
 
+Row = TypeVar("Row", PageRow, CpuRow)
+
+
+def _against_rest(rows: list[Row]) -> Iterator[tuple[Row, Row | None]]:
+    """Each row with the REST row it is compared with (None for a REST row itself): rows come
+    in groups, the REST face first."""
+    rest: Row | None = None
+    for row in rows:
+        if row.face.startswith("REST"):
+            rest = row
+            yield row, None
+        else:
+            assert rest is not None
+            yield row, rest
+
+
 def _cpu_table(cpus: list[CpuRow]) -> list[str]:
     lines = [
         "| dataset | face | CPU ms per request | REST / this face (CPU) |",
         "| --- | --- | ---: | ---: |",
     ]
-    rest = None
-    for row in cpus:
-        if row.face.startswith("REST"):
-            rest, shown = row, ""
-        else:
-            assert rest is not None
-            shown = f"{row.cpu_ms / rest.cpu_ms:.3f}×"
+    for row, rest in _against_rest(cpus):
+        shown = "" if rest is None else f"{row.cpu_ms / rest.cpu_ms:.3f}×"
         lines.append(f"| {row.dataset} | {row.face} | {row.cpu_ms:.3f} | {shown} |")
     return lines
 
@@ -310,12 +322,10 @@ def _write(pages: list[PageRow], streams: list[StreamRow], cpus: list[CpuRow]) -
         "| dataset | response cache | face | req/s | p50 ms | p99 ms | REST / this face |",
         "| --- | --- | --- | ---: | ---: | ---: | ---: |",
     ]
-    rest = None
-    for row in pages:
-        if row.face.startswith("REST"):
-            rest, shown = row, ""
+    for row, rest in _against_rest(pages):
+        if rest is None:
+            shown = ""
         else:
-            assert rest is not None
             shown = f"{rest.rps / row.rps:.2f}×" if row.rps else "n/a"
         lines.append(
             f"| {row.dataset} | {row.cache} | {row.face} | {row.rps:,.0f} | {row.p50_ms:.2f} | "
