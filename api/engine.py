@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
+import xxhash
 from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import Response
@@ -49,8 +50,15 @@ def etags(header: str | None) -> set[str]:
 
 
 def etag_of(tag: str, body: bytes) -> str:
-    """Of the bytes sent and the release they come from: equal only for an equal answer."""
-    return f'"{hashlib.sha256(tag.encode() + body).hexdigest()[:32]}"'
+    """Of the bytes sent and the release they come from: equal only for an equal answer.
+
+    XXH3-128, not SHA-256: ~25x faster (a 124 KB page: 0.003 ms against 0.088), and a tag needs
+    no collision resistance against an adversary. The bodies are the release's answers, and a
+    client only ever compares a tag with one this service gave it for the same URL and release.
+    The cache key (`cache_key`), which a crafted query could aim at, stays SHA-256."""
+    digest = xxhash.xxh3_128(tag.encode())
+    digest.update(body)  # not `tag + body`: that copies the body
+    return f'"{digest.hexdigest()}"'
 
 
 def local_responses(settings: Settings) -> ResponseCache:
