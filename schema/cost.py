@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from graphql import (
+    SKIP,
     BooleanValueNode,
     DocumentNode,
     EnumValueNode,
@@ -37,8 +38,10 @@ from graphql import (
     OperationDefinitionNode,
     SelectionSetNode,
     StringValueNode,
+    ValidationRule,
     ValueNode,
     VariableNode,
+    VisitorAction,
     get_named_type,
     value_from_ast_untyped,
 )
@@ -273,23 +276,10 @@ def _with_defaults(operation: OperationDefinitionNode, variables: Mapping[str, A
     return given
 
 
-def check_operation(
-    schema: GraphQLSchema,
-    document: DocumentNode,
-    variables: Mapping[str, Any] | None,
-    operation_name: str | None,
-    limits: QueryLimits,
-) -> int:
-    """The operation's cost; raises a LimitError when the operation, expanded, is too large, has
-    too many aliases, or is too deep or too costly (0 for an operation it cannot find)."""
-    operation, fragments = _operation(document, operation_name)
-    if operation is None or schema.query_type is None:
-        return 0
-    analysis = _Analysis(schema, fragments, _with_defaults(operation, variables))
-    shape = analysis.shape(operation.selection_set)
-    # The cheap measures first; the cost (which reads arguments and variables) last.
+def shape_error(shape: Shape, limits: QueryLimits) -> LimitError | None:
+    """The limit an operation's shape breaks first (size, then aliases, then depth), if any."""
     if shape.fields > limits.max_expanded_fields:
-        raise LimitError(
+        return LimitError(
             f"the query selects {shape.fields} fields once its fragments are expanded, over the limit "
             f"of {limits.max_expanded_fields}",
             "QUERY_TOO_LARGE",
@@ -297,19 +287,56 @@ def check_operation(
             limit=limits.max_expanded_fields,
         )
     if shape.aliases > limits.max_aliases:
-        raise LimitError(
+        return LimitError(
             f"{shape.aliases} aliases found. Allowed: {limits.max_aliases}",
             "QUERY_TOO_MANY_ALIASES",
             aliases=shape.aliases,
             limit=limits.max_aliases,
         )
     if shape.depth > limits.max_depth:
-        raise LimitError(
+        return LimitError(
             f"query depth {shape.depth} exceeds the limit of {limits.max_depth}",
             "QUERY_TOO_DEEP",
             depth=shape.depth,
             limit=limits.max_depth,
         )
+    return None
+
+
+def shape_rule(limits: QueryLimits) -> type[ValidationRule]:
+    """The size, alias and depth limits as a validation rule run beside graphql-core's own: they
+    read the document alone (not its variables), so each document is measured once, when it is
+    validated, and its verdict is kept with the validation's. Every operation of the document is
+    held to them, not only the one a request names."""
+
+    class ShapeLimits(ValidationRule):
+        def enter_document(self, node: DocumentNode, *_: Any) -> VisitorAction:
+            fragments = {d.name.value: d for d in node.definitions if isinstance(d, FragmentDefinitionNode)}
+            analysis = _Analysis(self.context.schema, fragments, {})
+            for definition in node.definitions:
+                if isinstance(definition, OperationDefinitionNode):
+                    error = shape_error(analysis.shape(definition.selection_set), limits)
+                    if error is not None:
+                        self.report_error(error)
+            return SKIP  # nothing below the document is visited for this rule
+
+    return ShapeLimits
+
+
+def operation_cost(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    variables: Mapping[str, Any] | None,
+    operation_name: str | None,
+    limits: QueryLimits,
+) -> int:
+    """The operation's cost (which reads its page sizes and id lists, from the variables too);
+    raises a LimitError past the cost limit (0 for an operation it cannot find). Its size, aliases
+    and depth are the validation rule's (`shape_rule`)."""
+    operation, fragments = _operation(document, operation_name)
+    if operation is None or schema.query_type is None:
+        return 0
+    analysis = _Analysis(schema, fragments, _with_defaults(operation, variables))
     cost = analysis.cost((schema.query_type,), operation.selection_set)
     if cost > limits.max_cost:
         raise LimitError(

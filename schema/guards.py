@@ -15,7 +15,7 @@ from graphql import DocumentNode, GraphQLError, GraphQLSchema, parse, specified_
 from strawberry.extensions import SchemaExtension
 
 from schema.bounded import BoundedCache
-from schema.cost import LimitError, check_inputs, check_operation
+from schema.cost import LimitError, check_inputs, operation_cost, shape_rule
 from schema.limits import AST_BYTES_PER_CHAR, QueryLimits
 
 
@@ -24,6 +24,7 @@ class Documents:
 
     def __init__(self, limits: QueryLimits) -> None:
         self.limits = limits
+        self.shape_rule = shape_rule(limits)
         self.parsed: BoundedCache[str, DocumentNode] = BoundedCache(
             limits.document_cache_entries, limits.document_cache_bytes, "parser"
         )
@@ -45,8 +46,9 @@ class Documents:
         variables: dict[str, Any] | None,
         operation_name: str | None,
     ) -> int:
-        """The operation's cost once its inputs and its size, depth and cost pass their limits
-        (check_inputs, then check_operation; raises their LimitError), remembered for passing
+        """The operation's cost once its inputs and its cost pass their limits (check_inputs,
+        then operation_cost; raises their LimitError; its size, aliases and depth are held to
+        theirs by validation, `shape_rule`), remembered for passing
         operations: the same document, operation and variables pass again."""
         try:
             key = orjson.dumps([query, operation_name, variables], option=orjson.OPT_SORT_KEYS)
@@ -66,7 +68,7 @@ class Documents:
         operation_name: str | None,
     ) -> int:
         check_inputs(document, variables, self.limits)
-        return check_operation(schema, document, variables, operation_name, self.limits)
+        return operation_cost(schema, document, variables, operation_name, self.limits)
 
     def check_length(self, query: str) -> None:
         size = len(query.encode("utf-8", "surrogatepass"))
@@ -97,7 +99,7 @@ class Documents:
     ) -> list[GraphQLError]:
         if self.valid.get(query):
             return []
-        errors = validate(schema, document, list(dict.fromkeys([*specified_rules, *rules])))
+        errors = validate(schema, document, list(dict.fromkeys([*specified_rules, *rules, self.shape_rule])))
         if not errors:
             self.valid.put(query, True, 2 * len(query))
         return errors
