@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test lint typecheck check schema bench chaos cluster clean
+.PHONY: serve test lint typecheck check schema columns bench chaos cluster clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ cluster: $(STAMP)
 
 schema: $(STAMP)
 	$(BIN)/detente schema export
+
+# db/columns.py: each table's columns as the migrations create them (db/catalog.py).
+columns: $(STAMP)
+	$(BIN)/detente db columns
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,4 +1,4 @@
-"""The `detente` command: serve, db migrate, db seed [PATH], schema export."""
+"""The `detente` command: serve, db migrate, db seed [PATH], db columns, schema export."""
 
 from __future__ import annotations
 
@@ -138,6 +138,26 @@ def db_seed(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def db_columns(settings: Settings, args: argparse.Namespace) -> int:
+    from api.database import database_server, scratch_database
+    from db.catalog import COLUMNS_PATH, generate
+
+    async def run(server_url: str) -> str:
+        async with scratch_database(server_url, "detente_columns") as url:
+            conn = await asyncpg.connect(url)
+            try:
+                return await generate(conn)
+            finally:
+                await conn.close()
+
+    target = Path(args.output) if args.output else COLUMNS_PATH
+    with database_server(settings) as server_url:
+        text = asyncio.run(run(server_url))
+    target.write_text(text, encoding="utf-8")
+    print(f"wrote {target}")
+    return 0
+
+
 def schema_export(settings: Settings, args: argparse.Namespace) -> int:
     from schema.build import SDL_PATH, export_sdl
 
@@ -179,6 +199,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("path", nargs="?", help="seeds folder (default: the project's seeds/)")
     p.add_argument("--force", action="store_true", help="load even if unchanged since last load")
     p.set_defaults(handler=db_seed)
+    p = db_commands.add_parser(
+        "columns",
+        help="write db/columns.py from the migrations",
+        description="Migrate a scratch database on the server (DATABASE_URL, else the embedded "
+        "one), write each table's columns as the migrations create them (default: db/columns.py) "
+        "and drop the database.",
+    )
+    p.add_argument("--output", help="where to write it")
+    p.set_defaults(handler=db_columns)
 
     sch = commands.add_parser("schema", help="schema commands", description="Schema commands.")
     sch_commands = sch.add_subparsers(dest="schema_command", required=True)
