@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from db.columns import COLUMNS
 from db.paging import Ordering, Sql
 from db.tables import Reference, Table, key
 
 ACTORS = Table(
     name="actor",
     alias="a",
-    columns=("id", "slug", "name", "name_zh", "kind", "country", "parent_id", "description", "aliases"),
+    columns=COLUMNS["actor"],
     orderings={
         "NAME_ASC": Ordering("NAME_ASC", (key("a", "name", "text"), key("a", "id", "bigint"))),
         "NAME_DESC": Ordering("NAME_DESC", (key("a", "name", "text", True), key("a", "id", "bigint", True))),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from db.columns import COLUMNS
 from db.paging import Ordering, Sql
 from db.tables import Reference, Table, key
 
@@ -14,25 +15,7 @@ _ID_DESC = key("e", "id", "bigint", descending=True)
 EVENTS = Table(
     name="event",
     alias="e",
-    columns=(
-        "id",
-        "slug",
-        "title",
-        "summary",
-        "date",
-        "date_precision",
-        "end_date",
-        "end_date_precision",
-        "category",
-        "stance",
-        "cooperation_score",
-        "score_rationale",
-        "significance",
-        "confidence",
-        "confidence_note",
-        "implements_event_id",
-        "counted_in_index",
-    ),
+    columns=COLUMNS["event"],
     orderings={
         "DATE_DESC": Ordering("DATE_DESC", (key("e", "date", "date", True), _ID_DESC)),
         "DATE_ASC": Ordering("DATE_ASC", (key("e", "date", "date"), _ID)),

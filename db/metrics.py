@@ -9,13 +9,14 @@ from typing import Any
 import asyncpg
 
 from db.actors import escape_like
+from db.columns import COLUMNS
 from db.paging import Ordering, Sql
 from db.tables import Reference, Table, key
 
 METRICS = Table(
     name="metric",
     alias="m",
-    columns=("id", "slug", "name", "description", "unit"),
+    columns=COLUMNS["metric"],
     orderings={
         "NAME_ASC": Ordering("NAME_ASC", (key("m", "name", "text"), key("m", "id", "bigint"))),
         "NAME_DESC": Ordering("NAME_DESC", (key("m", "name", "text", True), key("m", "id", "bigint", True))),
@@ -49,15 +50,7 @@ OBSERVATIONS = Table(
     name="observation",
     alias="o",
     columns=(
-        "id",
-        "metric_id",
-        "entity_id",
-        "date",
-        "date_precision",
-        "value",
-        "source_id",
-        "confidence",
-        "note",
+        *COLUMNS["observation"],
         "(select slug from metric where id = o.metric_id) as metric_slug",
         "(select slug from actor where id = o.entity_id) as entity_slug",
     ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from db.columns import COLUMNS
 from db.paging import Ordering, SortKey, Sql
 from db.tables import Reference, Table, key
 
@@ -20,28 +21,7 @@ _STATUS_UNCONFIRMED = (
 POLICIES = Table(
     name="policy",
     alias="p",
-    columns=(
-        "id",
-        "slug",
-        "title",
-        "title_zh",
-        "issuer_id",
-        "jurisdiction",
-        "instrument",
-        "status",
-        "announced_on",
-        "effective_on",
-        "ended_on",
-        "summary",
-        "official_url",
-        "stance",
-        "confidence",
-        "confidence_note",
-        "status_as_of",
-        "status_until",
-        "status_note",
-        _STATUS_UNCONFIRMED,
-    ),
+    columns=(*COLUMNS["policy"], _STATUS_UNCONFIRMED),
     orderings={
         "ANNOUNCED_DESC": Ordering(
             "ANNOUNCED_DESC",

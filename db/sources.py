@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from db.columns import COLUMNS
 from db.paging import Ordering, SortKey, Sql
 from db.tables import Table, key
 
@@ -12,18 +13,7 @@ _PUBLISHED = "coalesce(s.published_on, date '0001-01-01')"
 SOURCES = Table(
     name="source",
     alias="s",
-    columns=(
-        "id",
-        "slug",
-        "title",
-        "publisher",
-        "url",
-        "published_on",
-        "published_precision",
-        "accessed_on",
-        "kind",
-        "language",
-    ),
+    columns=COLUMNS["source"],
     orderings={
         "TITLE_ASC": Ordering("TITLE_ASC", (key("s", "title", "text"), key("s", "id", "bigint"))),
         "PUBLISHED_DESC": Ordering(

@@ -25,7 +25,7 @@ class Reference:
 class Table:
     name: str
     alias: str
-    columns: tuple[str, ...]
+    columns: tuple[str, ...]  # db/columns.py's (generated), then any computed `(…) as name`
     orderings: dict[str, Ordering]
     default_ordering: str
     references: dict[str, Reference] = field(default_factory=dict)  # column -> what it points to

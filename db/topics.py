@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from db.columns import COLUMNS
 from db.paging import Ordering
 from db.tables import Table, key
 
 TOPICS = Table(
     name="topic",
     alias="t",
-    columns=("id", "slug", "name", "description"),
+    columns=COLUMNS["topic"],
     orderings={
         "NAME_ASC": Ordering("NAME_ASC", (key("t", "name", "text"), key("t", "id", "bigint"))),
         "NAME_DESC": Ordering("NAME_DESC", (key("t", "name", "text", True), key("t", "id", "bigint", True))),

@@ -9,6 +9,7 @@ import asyncpg
 
 from db.catalog import COLUMNS_PATH, attributes, generate, render, table_columns
 from db.columns import COLUMNS
+from db.entities import ENTITIES
 
 STALE = "db/columns.py is stale: run `make columns` and commit it"
 
@@ -53,3 +54,11 @@ def test_the_module_is_as_ruff_formats_it() -> None:
         check=False,
     )
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_every_entity_table_selects_the_generated_columns_then_its_expressions() -> None:
+    for entity in ENTITIES:
+        columns = entity.table.columns
+        generated = COLUMNS[entity.kind]
+        assert columns[: len(generated)] == generated, entity.kind
+        assert all(" " in c for c in columns[len(generated) :]), entity.kind  # `(…) as name` only
