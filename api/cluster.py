@@ -18,7 +18,7 @@ from api.release_events import ReleaseEvents, following_releases
 from api.release_tag import ReleaseTag
 from api.replicas import Router
 from api.settings import Settings
-from api.shared_cache import RedisLink, ResponseCache, SharedCache
+from api.shared_cache import KEPT, RedisLink, ResponseCache, SharedCache
 from schema.bounded import BoundedCache
 
 
@@ -39,6 +39,7 @@ class Cluster:
                 settings.shared_cache_entries,
                 settings.shared_cache_bytes,
                 settings.shared_cache_ttl_s,
+                codec=KEPT,
             )
         )
         self.persisted = PersistedQueries.from_manifest(

@@ -28,7 +28,7 @@ from api.middleware import request_id
 from api.ratelimit import Quota, RateLimiter
 from api.release_tag import ReleaseTag
 from api.settings import Settings
-from api.shared_cache import Kept, ResponseCache, SharedCache
+from api.shared_cache import KEPT, Kept, ResponseCache, SharedCache
 from schema.bounded import BoundedCache
 from schema.build import DetenteSchema
 from schema.context import new_context
@@ -67,6 +67,7 @@ def local_responses(settings: Settings) -> ResponseCache:
         SharedCache(
             "responses",
             BoundedCache(settings.response_cache_entries, settings.response_cache_bytes, "response"),
+            codec=KEPT,
         )
     )
 

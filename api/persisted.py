@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from api.shared_cache import RedisLink, SharedCache
+from api.shared_cache import BYTES, RedisLink, SharedCache
 from schema.bounded import BoundedCache
 
 
@@ -38,7 +38,13 @@ class PersistedQueries:
     ) -> None:
         self._allowed = dict(allow_list or {})
         self.learned = SharedCache(
-            "apq", BoundedCache(max_entries, max_bytes, "apq"), link, max_entries, max_bytes, ttl_s
+            "apq",
+            BoundedCache(max_entries, max_bytes, "apq"),
+            link,
+            max_entries,
+            max_bytes,
+            ttl_s,
+            codec=BYTES,
         )
         self.only = only
 

@@ -18,9 +18,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any, TypeVar
+from types import MappingProxyType
+from typing import Any, Generic, TypeVar
 
 import orjson
 import redis.asyncio as redis
@@ -33,6 +34,7 @@ from schema.bounded import BoundedCache
 logger = logging.getLogger("detente.redis")
 
 T = TypeVar("T")
+V = TypeVar("V")
 RETRY_FIRST_S = 0.5
 RETRY_MAX_S = 10.0
 MAX_CONNECTIONS = 64  # per process; a call that finds none free waits within its deadline
@@ -186,20 +188,40 @@ class CacheStats:
         return asdict(self)
 
 
-class SharedCache:
-    """Bytes by string key: this process's bounded cache first, then Redis (when configured and
+@dataclass(frozen=True)
+class Codec(Generic[V]):
+    """How a cache's values are written to Redis and read back, and what one weighs in the
+    process's own cache (which keeps the values themselves, so a local hit decodes nothing)."""
+
+    encode: Callable[[V], bytes]
+    decode: Callable[[bytes], V]
+    size: Callable[[V], int]
+
+
+def _same(value: bytes) -> bytes:
+    return value
+
+
+BYTES: Codec[bytes] = Codec(_same, _same, len)
+
+
+class SharedCache(Generic[V]):
+    """Values by string key: this process's bounded cache first, then Redis (when configured and
     answering), which is filled on every store; without Redis, exactly the process's cache."""
 
     def __init__(
         self,
         name: str,
-        local: BoundedCache[str, bytes],
+        local: BoundedCache[str, V],
         link: RedisLink | None = None,
         max_entries: int = 0,
         max_bytes: int = 0,
         ttl_s: int = 86_400,
+        *,
+        codec: Codec[V],
     ) -> None:
         self.local = local
+        self.codec = codec
         self.link = link
         self.max_entries = max_entries
         self.max_bytes = max_bytes
@@ -215,7 +237,7 @@ class SharedCache:
         self._put = link.script(_PUT) if link else None
         self._get = link.script(_GET) if link else None
 
-    async def get(self, key: str) -> tuple[bytes | None, str]:
+    async def get(self, key: str) -> tuple[V | None, str]:
         """The value and where it came from: "local", "shared" or "miss"."""
         value = self.local.get(key)
         if value is not None:
@@ -232,19 +254,23 @@ class SharedCache:
                 found = None
             if isinstance(found, bytes):
                 self.stats.shared_hits += 1
-                self.local.put(key, found, len(found) + len(key))
-                return found, "shared"
+                value = self.codec.decode(found)
+                self.local.put(key, value, self.codec.size(value) + len(key))
+                return value, "shared"
         self.stats.misses += 1
         return None, "miss"
 
-    async def put(self, key: str, value: bytes) -> None:
+    async def put(self, key: str, value: V) -> None:
         self.stats.stores += 1
-        self.local.put(key, value, len(value) + len(key))
-        if self.link is None or self._put is None or self.max_entries == 0 or len(value) > self.max_bytes:
+        self.local.put(key, value, self.codec.size(value) + len(key))
+        if self.link is None or self._put is None or self.max_entries == 0:
+            return
+        encoded = self.codec.encode(value)  # only for Redis: the process keeps the value itself
+        if len(encoded) > self.max_bytes:
             return
         script = self._put
         now = int(time.time() * 1000)
-        args = [now, self.ttl_ms, self.max_entries, self.max_bytes, self._values, key, value]
+        args = [now, self.ttl_ms, self.max_entries, self.max_bytes, self._values, key, encoded]
         try:
             await self.link.run(lambda _: script(keys=[self._index, self._sizes, self._bytes], args=args))
         except RedisDown:
@@ -258,31 +284,49 @@ class SharedCache:
 @dataclass(frozen=True)
 class Kept:
     """An error-free answer kept in the response cache: its ETag, the bytes sent, and the headers
-    that go with them (a REST page's `Link` and `X-Total-Count`, a file's disposition)."""
+    that go with them (a REST page's `Link` and `X-Total-Count`, a file's disposition). One
+    object is handed to every request the process answers from it, so its headers are read-only."""
 
     etag: str
     body: bytes
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "headers", MappingProxyType(dict(self.headers)))
+
+
+def _encode_kept(kept: Kept) -> bytes:
+    # orjson writes no newline, so the first two separate the ETag and headers from the body.
+    return kept.etag.encode() + b"\n" + orjson.dumps(dict(kept.headers)) + b"\n" + kept.body
+
+
+def _decode_kept(raw: bytes) -> Kept:
+    etag, _, rest = raw.partition(b"\n")
+    headers, _, body = rest.partition(b"\n")
+    return Kept(etag.decode(), body, orjson.loads(headers))
+
+
+def _kept_size(kept: Kept) -> int:
+    return len(kept.body) + len(kept.etag) + sum(len(k) + len(v) for k, v in kept.headers.items())
+
+
+# Answers as Redis holds them: ETag, headers and body in one value. The process keeps the Kept
+# itself: decoding a hit copied its body twice, and encoding a store once (a page of 50 events,
+# 124 KB: 0.18 ms of a REST page's 6.5 ms CPU on this machine, measured in process).
+KEPT: Codec[Kept] = Codec(_encode_kept, _decode_kept, _kept_size)
 
 
 class ResponseCache:
     """Cacheable answers by request key, in a SharedCache: GraphQL GETs and REST answers alike."""
 
-    def __init__(self, shared: SharedCache) -> None:
+    def __init__(self, shared: SharedCache[Kept]) -> None:
         self.shared = shared
 
     async def get(self, key: str) -> tuple[Kept | None, str]:
-        raw, where = await self.shared.get(key)
-        if raw is None:
-            return None, where
-        etag, _, rest = raw.partition(b"\n")
-        headers, _, body = rest.partition(b"\n")
-        return Kept(etag.decode(), body, orjson.loads(headers)), where
+        return await self.shared.get(key)
 
     async def put(self, key: str, kept: Kept) -> None:
-        # orjson writes no newline, so the first two separate the ETag and headers from the body.
-        head = kept.etag.encode() + b"\n" + orjson.dumps(kept.headers) + b"\n"
-        await self.shared.put(key, head + kept.body)
+        await self.shared.put(key, kept)
 
     def clear_local(self) -> None:
         self.shared.clear_local()

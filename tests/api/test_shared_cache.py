@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from api.settings import Settings
-from api.shared_cache import RedisLink, SharedCache
+from api.shared_cache import BYTES, KEPT, Kept, RedisLink, ResponseCache, SharedCache
 from bench.redisserver import RedisServer, redis_server
 from schema.bounded import BoundedCache
 from tests.conftest import Service, running_service
@@ -63,7 +63,9 @@ async def test_replicas_serve_each_others_answers_and_persisted_queries(
             assert not any("topic" in s for s in b.queries.statements), "b ran the REST query itself"
 
             query = "{ actors { totalCount } }"
-            extensions = {"persistedQuery": {"version": 1, "sha256Hash": hashlib.sha256(query.encode()).hexdigest()}}
+            extensions = {
+                "persistedQuery": {"version": 1, "sha256Hash": hashlib.sha256(query.encode()).hexdigest()}
+            }
             registered = await a.client.post("/graphql", json={"query": query, "extensions": extensions})
             assert "errors" not in registered.json()
             hit = await b.client.post("/graphql", json={"extensions": extensions})
@@ -81,11 +83,15 @@ async def test_redis_holds_at_most_its_entries_and_bytes_with_ttls(tmp_path: Pat
     with redis_server(tmp_path) as server:
         link = RedisLink(server.url, "bounds:", 2000)
         try:
-            cache = SharedCache("c", BoundedCache(100, 10**6), link, max_entries=3, max_bytes=1000, ttl_s=60)
+            cache = SharedCache(
+                "c", BoundedCache(100, 10**6), link, max_entries=3, max_bytes=1000, ttl_s=60, codec=BYTES
+            )
             for i in range(5):
                 await cache.put(f"k{i}", b"x" * 100)
             # Another replica (an empty local cache) reads through Redis; a read is a use.
-            reader = SharedCache("c", BoundedCache(100, 10**6), link, max_entries=3, max_bytes=1000, ttl_s=60)
+            reader = SharedCache(
+                "c", BoundedCache(100, 10**6), link, max_entries=3, max_bytes=1000, ttl_s=60, codec=BYTES
+            )
             assert await reader.get("k2") == (b"x" * 100, "shared")
             await cache.put("k5", b"y" * 100)
             with server.client() as r:
@@ -96,7 +102,9 @@ async def test_redis_holds_at_most_its_entries_and_bytes_with_ttls(tmp_path: Pat
                 assert 0 < r.pttl("bounds:{c}:v:k5") <= 60_000
                 assert 0 < r.pttl("bounds:{c}:index") <= 60_000
 
-                small = SharedCache("s", BoundedCache(100, 10**6), link, max_entries=100, max_bytes=250, ttl_s=60)
+                small = SharedCache(
+                    "s", BoundedCache(100, 10**6), link, max_entries=100, max_bytes=250, ttl_s=60, codec=BYTES
+                )
                 for i in range(4):
                     await small.put(f"k{i}", b"z" * 100)
                 await small.put("huge", b"z" * 300)  # over the whole budget: never stored
@@ -117,7 +125,9 @@ async def test_a_stopped_redis_never_fails_a_request_and_is_used_again_once_back
             server.stop()
             caplog.set_level(logging.INFO, logger="detente.redis")
             for first in range(5, 25):  # new documents: each looks in Redis, and stores there
-                response = await service.client.get("/graphql", params={"query": f"{{ events(first: {first}) {{ totalCount }} }}"})
+                response = await service.client.get(
+                    "/graphql", params={"query": f"{{ events(first: {first}) {{ totalCount }} }}"}
+                )
                 assert response.status_code == 200 and "errors" not in response.json(), response.text
             stats = (await _stats(service))["redis"]
             assert not stats["up"] and stats["outages"] == 1 and stats["failures"] >= 1
@@ -141,7 +151,9 @@ async def test_a_stopped_redis_never_fails_a_request_and_is_used_again_once_back
                 assert r.zcard("test:{responses}:index") >= 1, "answers are stored in Redis again"
 
 
-async def test_a_frozen_redis_never_holds_a_request(settings: Settings, fresh_url: str, tmp_path: Path) -> None:
+async def test_a_frozen_redis_never_holds_a_request(
+    settings: Settings, fresh_url: str, tmp_path: Path
+) -> None:
     with redis_server(tmp_path) as server:
         async with running_service(_shared(settings, server, 100), fresh_url) as service:
             assert (await service.client.get("/graphql", params={"query": QUERY})).json() == ANSWER
@@ -149,7 +161,9 @@ async def test_a_frozen_redis_never_holds_a_request(settings: Settings, fresh_ur
             try:
                 answers = await asyncio.gather(
                     *[
-                        service.client.get("/graphql", params={"query": f"{{ events(first: {n}) {{ totalCount }} }}"})
+                        service.client.get(
+                            "/graphql", params={"query": f"{{ events(first: {n}) {{ totalCount }} }}"}
+                        )
                         for n in range(1, 11)
                     ]
                 )
@@ -167,3 +181,17 @@ async def test_without_redis_the_caches_are_the_process_own(service: Service) ->
     stats = await _stats(service)
     assert stats["redis"] == {"configured": False}
     assert json.dumps(stats)  # plain JSON for /metrics and the cluster run
+
+
+async def test_the_process_keeps_an_answer_as_it_is_and_read_only() -> None:
+    """A local hit hands back the kept answer itself (no decoding, no copy of its body), so its
+    headers cannot be changed by one request under the next."""
+    cache = ResponseCache(SharedCache("r", BoundedCache(10, 10**6), codec=KEPT))
+    body = b"x" * 100_000
+    await cache.put("k", Kept('"tag"', body, {"link": "<next>"}))
+    kept, where = await cache.get("k")
+    assert where == "local" and kept is not None
+    assert kept.body is body and dict(kept.headers) == {"link": "<next>"}
+    with pytest.raises(TypeError):
+        kept.headers["link"] = "<elsewhere>"  # type: ignore[index]
+    assert KEPT.decode(KEPT.encode(kept)) == kept  # what Redis holds reads back the same
