@@ -13,7 +13,7 @@ streamed CSV of every event; writes bench/REST.md.
   is not left to the noise of a shared machine. `python -m bench.rest cpu` runs this part alone
   and prints its table.
 
-Settings (environment): BENCH_REST_SIZES (default "curated,10000,1000000"), BENCH_REST_PAGE_SIZES
+Settings (environment): BENCH_REST_SIZES (default "curated,10000,100000,1000000"), BENCH_REST_PAGE_SIZES
 (the datasets the page is timed on; default "curated,10000"), BENCH_DURATION (5),
 BENCH_WARMUP (2), BENCH_CONNECTIONS (16), BENCH_DATABASE_URL, as bench/run.py; BENCH_REST_CPU_REQUESTS
 (requests of each face in the cpu part, 1500).
@@ -47,7 +47,7 @@ from api.settings import Settings
 from bench import run
 from schema.build import build_schema
 
-SIZES = os.environ.get("BENCH_REST_SIZES", "curated,10000,1000000").split(",")
+SIZES = os.environ.get("BENCH_REST_SIZES", "curated,10000,100000,1000000").split(",")
 PAGE_SIZES = os.environ.get("BENCH_REST_PAGE_SIZES", "curated,10000").split(",")
 run.DURATION = int(os.environ.get("BENCH_DURATION", "5"))
 run.WARMUP = int(os.environ.get("BENCH_WARMUP", "2"))
