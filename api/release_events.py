@@ -126,6 +126,7 @@ class ReleaseEvents:
 
     def _notified(self, conn: Any, pid: int, channel: str, payload: object) -> None:
         self.stats.notifications += 1
+        self.release_tag.announce(str(payload))
         self._start(str(payload))
 
     def _start(self, expected: str | None) -> None:

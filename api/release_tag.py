@@ -8,13 +8,17 @@ cannot be loaded into a database that is gone); with none read yet, the failure 
 
 With read replicas (api/replicas.py) the hash is kept per database and read from the database the
 request reads its data from: a replica that has not replayed a load yet answers under the old tag,
-so the response cache never holds an old answer under a new release's key.
+so the response cache never holds an old answer under a new release's key. Once a load has been
+announced (`announce`), a database whose tag is not the announced release's yet is read again
+every BEHIND_TTL_S, not kept for the poll interval: a replica read in the moment between the
+announcement and its replay would otherwise answer the old release for up to a minute.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 
 import asyncpg
 
@@ -25,13 +29,26 @@ from db.release import answers_tag
 logger = logging.getLogger("detente.release")
 
 TTL_SECONDS = 5.0
+# How long the tag of a database still behind the announced release is kept.
+BEHIND_TTL_S = 0.1
 
 
 class ReleaseTag:
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._read: dict[str, tuple[str, float]] = {}  # database name -> (tag, read at)
         self._last = ""  # the tag read last, from any database
+        self._announced: str | None = None  # the content hash the last announced load committed
+        self._clock = clock
         self.ttl_s = TTL_SECONDS
+
+    def announce(self, content_hash: str) -> None:
+        """A load of this release committed (api/release_events.py): until a database's tag
+        carries it, that database's tag is read again every BEHIND_TTL_S."""
+        self._announced = content_hash
+
+    def _kept_for(self, tag: str) -> float:
+        behind = self._announced is not None and tag.split("/", 1)[0] != self._announced
+        return BEHIND_TTL_S if behind else self.ttl_s
 
     @staticmethod
     def _key(pool: asyncpg.Pool) -> str:
@@ -56,8 +73,8 @@ class ReleaseTag:
     async def current(self, pool: asyncpg.Pool, timeout_s: float) -> str:
         key = self._key(pool)
         value, read_at = self._read.get(key, ("", float("-inf")))
-        now = time.monotonic()
-        if now - read_at > self.ttl_s:
+        now = self._clock()
+        if now - read_at > self._kept_for(value):
             try:
                 value = await self.refresh(pool, timeout_s)
             except DATABASE_ERRORS:
@@ -72,6 +89,6 @@ class ReleaseTag:
         value: str = await within(answers_tag(pool), timeout_s)
         if value != self._last:
             self._read.clear()  # a new release (or day): every database's tag is read again
-        self._read[self._key(pool)] = (value, time.monotonic())
+        self._read[self._key(pool)] = (value, self._clock())
         self._last = value
         return value
