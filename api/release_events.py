@@ -150,6 +150,8 @@ class ReleaseEvents:
             await asyncio.sleep(delay)
             delay = min(delay * 2, 1.0)
         if self.release_tag.value != before:
+            if expected is None:  # a load missed while not listening: announced by what was read
+                self.release_tag.announce(self.release_tag.content_hash)
             self.stats.cache_drops += 1
             self.drop_caches()
 

@@ -41,6 +41,11 @@ class ReleaseTag:
         self._clock = clock
         self.ttl_s = TTL_SECONDS
 
+    @property
+    def announced(self) -> str | None:
+        """The content hash of the last load announced to this process, if any."""
+        return self._announced
+
     def announce(self, content_hash: str) -> None:
         """A load of this release committed (api/release_events.py): until a database's tag
         carries it, that database's tag is read again every BEHIND_TTL_S."""

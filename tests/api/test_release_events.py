@@ -14,7 +14,8 @@ from typing import Any
 import asyncpg
 import httpx
 
-from api.release_events import LISTENER_NAME
+from api.release_events import LISTENER_NAME, ReleaseEvents
+from api.release_tag import ReleaseTag
 from api.settings import Settings
 from bench.pgserver import pg_server
 from db.release import RELEASE_CHANNEL
@@ -181,3 +182,22 @@ async def test_the_listener_connects_where_database_listen_url_says(
 
         await _until([client], follows)
         assert (await _stats(client))["tag"].split("/")[0] == "listened"  # the tag is `contentHash/day`
+
+
+async def test_a_load_found_on_listening_again_is_announced(fresh_url: str) -> None:
+    """A load committed while the listener was away is found by the read made on listening again
+    (`_listen` starts it), and announced as a notification would have been, so replicas still
+    behind it are asked again soon (api/release_tag.py)."""
+    pool = await asyncpg.create_pool(fresh_url, min_size=1, max_size=1)
+    try:
+        tag = ReleaseTag()
+        dropped: list[bool] = []
+        events = ReleaseEvents(fresh_url, pool, tag, lambda: dropped.append(True))
+        await tag.current(pool, 1.0)
+        await events._refresh(None)
+        assert tag.announced is None and not dropped  # nothing was missed
+        await pool.execute("update release set content_hash = 'loaded-while-away'")
+        await events._refresh(None)
+        assert tag.announced == "loaded-while-away" and dropped == [True]
+    finally:
+        await pool.close()
