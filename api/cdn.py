@@ -4,6 +4,8 @@ to a release (`?release=<contentHash>`) that never change, so they may be kept f
 
 from __future__ import annotations
 
+from db.release import content_hash_of
+
 RELEASE_PARAMETER = "release"
 PINNED_CACHE_CONTROL = "public, max-age=31536000, immutable"
 SITE_KEY = "detente"  # on every cacheable answer: purge it to drop everything
@@ -16,7 +18,7 @@ def release_key(tag: str) -> str:
 def cdn_headers(tag: str, pinned: bool) -> dict[str, str]:
     """Surrogate keys (Fastly's `Surrogate-Key`, space-separated; Cloudflare's `Cache-Tag`,
     comma-separated) and, for a pinned answer, a year-long immutable `Cache-Control`."""
-    keys = [SITE_KEY, release_key(tag.split("/", 1)[0])]  # the tag is `contentHash/day`
+    keys = [SITE_KEY, release_key(content_hash_of(tag))]
     headers = {"surrogate-key": " ".join(keys), "cache-tag": ",".join(keys)}
     if pinned:
         headers["cache-control"] = PINNED_CACHE_CONTROL
@@ -25,7 +27,7 @@ def cdn_headers(tag: str, pinned: bool) -> dict[str, str]:
 
 def pin_mismatch(pinned: str, tag: str) -> str | None:
     """The message for a pin that does not name the loaded release; None when it does."""
-    tag = tag.split("/", 1)[0]  # the tag is `contentHash/day`
+    tag = content_hash_of(tag)
     if pinned and pinned == tag:
         return None
     shown = pinned[:80]

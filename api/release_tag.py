@@ -24,7 +24,7 @@ import asyncpg
 
 from api.background import within
 from api.database import DATABASE_ERRORS
-from db.release import answers_tag
+from db.release import answers_tag, content_hash_of
 
 logger = logging.getLogger("detente.release")
 
@@ -52,7 +52,7 @@ class ReleaseTag:
         self._announced = content_hash
 
     def _kept_for(self, tag: str) -> float:
-        behind = self._announced is not None and tag.split("/", 1)[0] != self._announced
+        behind = self._announced is not None and content_hash_of(tag) != self._announced
         return BEHIND_TTL_S if behind else self.ttl_s
 
     @staticmethod
@@ -68,7 +68,7 @@ class ReleaseTag:
     @property
     def content_hash(self) -> str:
         """The loaded release's content hash alone (what `release { contentHash }` gives)."""
-        return self._last.split("/", 1)[0]
+        return content_hash_of(self._last)
 
     @property
     def read(self) -> bool:

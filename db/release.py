@@ -31,9 +31,15 @@ async def latest_content_hash(conn: asyncpg.Pool | asyncpg.Connection) -> str | 
 
 async def answers_tag(conn: asyncpg.Pool | asyncpg.Connection) -> str:
     """What every answer depends on: the loaded release and the database's today (a policy's
-    `statusUnconfirmed` turns true the day its stated end passes, with no reload)."""
+    `statusUnconfirmed` turns true the day its stated end passes, with no reload), as
+    `contentHash/day`."""
     value = await conn.fetchval(
         "select coalesce((select content_hash from release order by loaded_at desc, id desc limit 1), '')"
         " || '/' || current_date::text"
     )
     return str(value)
+
+
+def content_hash_of(tag: str) -> str:
+    """The release's content hash in a tag `answers_tag` made ("" when none is loaded)."""
+    return tag.split("/", 1)[0]

@@ -29,6 +29,7 @@ from api.rest_files.charts import ChartsPage
 from api.rest_files.dictionary import dictionary
 from api.rest_files.package import is_version
 from api.rest_files.store import PackageStore
+from db.release import content_hash_of
 from schema.release import CITATION
 
 CSV = "text/csv; charset=utf-8"
@@ -186,8 +187,8 @@ class FileRoutes:
             if not is_version(version):
                 raise Problem(404, "NOT_FOUND", "a release version looks like 1.2.3")
             tag = await self.engine.tag(request)
-            # The tag is `contentHash/day`; the package depends on the release alone.
-            built = await self.store.get(request.state.pool, tag.split("/", 1)[0]) if tag else None
+            # The package depends on the release alone, not on the day.
+            built = await self.store.get(request.state.pool, content_hash_of(tag)) if tag else None
             if built is None:
                 raise Problem(404, "NOT_FOUND", "no release is loaded yet")
             if built.version != version:
