@@ -48,8 +48,8 @@ class Documents:
     ) -> int:
         """The operation's cost once its inputs and its cost pass their limits (check_inputs,
         then operation_cost; raises their LimitError; its size, aliases and depth are held to
-        theirs by validation, `shape_rule`), remembered for passing
-        operations: the same document, operation and variables pass again."""
+        theirs by validation, `shape_rule`), remembered for passing operations: the same
+        document, operation and variables pass again."""
         try:
             key = orjson.dumps([query, operation_name, variables], option=orjson.OPT_SORT_KEYS)
         except TypeError:  # a variable orjson cannot write: measured every time
